@@ -1,0 +1,40 @@
+# README's two set-up commands: `make demo` (the main job) and `make test` (the tests).
+# Both create .venv when missing and install what they need; the install is stamp-filed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+JOBS ?= 2
+
+.PHONY: test demo bench lint format install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) -q
+
+demo: $(STAMP)
+	$(BIN)/python demos/engine_demo.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check nnscalar tests bench demos
+	$(BIN)/ruff format --check nnscalar tests bench demos
+
+format: $(STAMP)
+	$(BIN)/ruff format nnscalar tests bench demos
+	$(BIN)/ruff check --fix nnscalar tests bench demos
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

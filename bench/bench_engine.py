@@ -1,0 +1,100 @@
+"""Engine benchmark: a 200,000-op graph of + * ** relu, built then backpropagated, vs micrograd.
+
+Same graph in both engines, one process, best of 5; once with Python's garbage collector as it is
+by default and once with gc.disable(). Memory per node is measured with tracemalloc.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+
+LANES = 1000
+ROUNDS = 50  # 4 ops per lane per round: 200,000 ops, plus the pairwise sum at the end
+
+
+def build(value_class):
+    """The benchmark graph's root."""
+    lanes = [value_class(0.5 + (j % 7) / 10) for j in range(LANES)]
+    for r in range(ROUNDS):
+        new = []
+        for j in range(LANES):
+            a, b = lanes[j], lanes[(j * 7 + r + 1) % LANES]
+            n = ((a * b + a).relu()) ** 0.5
+            new.append(n)
+        lanes = new
+    while len(lanes) > 1:  # pairwise, so micrograd's recursive sort stays shallow
+        lanes = [lanes[i] + lanes[i + 1] if i + 1 < len(lanes) else lanes[i]
+                 for i in range(0, len(lanes), 2)]
+    return lanes[0]
+
+
+def time_once(value_class, gc_enabled: bool) -> tuple[float, float]:
+    """Seconds for build + backward, and the root's value (to check both engines agree)."""
+    gc.collect()
+    if not gc_enabled:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        root = build(value_class)
+        root.backward()
+        elapsed = time.perf_counter() - start
+        data = root.data
+        del root
+    finally:
+        gc.enable()
+    gc.collect()
+    return elapsed, data
+
+
+def best_of(value_class, gc_enabled: bool, repeats: int = 5) -> tuple[float, float]:
+    runs = [time_once(value_class, gc_enabled) for _ in range(repeats)]
+    return min(t for t, _ in runs), runs[0][1]
+
+
+def bytes_per_node(value_class, nodes: int) -> float:
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    root = build(value_class)
+    root.backward()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del root
+    gc.collect()
+    return (after - before) / nodes
+
+
+def main() -> None:
+    from micrograd.engine import Value as MicroValue
+    from rich.console import Console
+    from rich.table import Table
+
+    from nnscalar import Value, topological_order
+
+    nodes = len(topological_order(build(Value)))
+    table = Table(title=f"engine: {nodes:,}-node graph (+ * ** relu), build + backward, best of 5")
+    for col in ("gc", "micrograd ns/node", "nnscalar ns/node", "speed-up", "target"):
+        table.add_column(col, justify="right")
+    checks = []
+    for gc_on, target in ((True, 6.0), (False, 3.0)):
+        t_mg, d_mg = best_of(MicroValue, gc_on)
+        t_nn, d_nn = best_of(Value, gc_on)
+        checks.append(abs(d_mg - d_nn) <= 1e-9 * abs(d_mg))
+        ratio = t_mg / t_nn
+        table.add_row("default" if gc_on else "off", f"{t_mg / nodes * 1e9:.0f}",
+                      f"{t_nn / nodes * 1e9:.0f}", f"{ratio:.1f}x", f">= {target:.0f}x")
+    mem_mg, mem_nn = bytes_per_node(MicroValue, nodes), bytes_per_node(Value, nodes)
+    console = Console()
+    console.print(table)
+    mem = Table(title="memory per node after build + backward (tracemalloc)")
+    for col in ("micrograd B/node", "nnscalar B/node", "ratio", "target"):
+        mem.add_column(col, justify="right")
+    mem.add_row(f"{mem_mg:.0f}", f"{mem_nn:.0f}", f"1/{mem_mg / mem_nn:.1f}", "<= 1/5")
+    console.print(mem)
+    console.print("same root value in both engines:", all(checks))
+
+
+if __name__ == "__main__":
+    main()

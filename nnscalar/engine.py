@@ -1,0 +1,522 @@
+"""The scalar autograd engine: `Value`, `backward`, `topological_order`, `no_grad`.
+
+Every operation on Values records one node: its result `data`, its `parents` in operand order and
+the local derivatives d(node)/d(parent) as numbers computed right away. `backward()` is then the
+chain rule and nothing else: `parent.grad += local * node.grad`, in reverse topological order.
+
+Nodes hold no closures and point only at their parents, so a graph has no reference cycles and
+is freed by reference counting the moment the last name for it goes away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+from collections.abc import Iterable, Sequence
+from numbers import Real
+from typing import Union
+
+from .errors import DomainError, NonFiniteError, NotANumberError, ShapeError, describe
+
+__all__ = [
+    "Value",
+    "is_grad_enabled",
+    "log_softmax",
+    "no_grad",
+    "topological_order",
+    "vsum",
+    "weighted_sum",
+    "zero_grad",
+]
+
+_INF = math.inf
+_ONE = (1.0,)
+_ONE_ONE = (1.0, 1.0)
+_ONE_MINUS_ONE = (1.0, -1.0)
+_MINUS_ONE = (-1.0,)
+_ZERO = (0.0,)
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Within this block (or decorated function) ops record no graph: results are bare leaves.
+
+    The switch is per thread, so one thread evaluating does not stop another from training.
+    """
+
+    def __enter__(self) -> no_grad:
+        self._previous = _mode.enabled
+        _mode.enabled = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self._previous
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside `no_grad()` in this thread."""
+    return _mode.enabled
+
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+
+class Value:
+    """One number of a computation graph, with the gradient backward() gives it.
+
+    >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+    >>> c = a * b; c.backward(); a.grad
+    -3.0
+    """
+
+    __slots__ = ("data", "grad", "op", "parents", "local_grads", "arg", "label")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise NotANumberError(f"Value label must be a str, got {label!r}")
+        self.data = _number(data, "Value", label)
+        self.grad = 0.0
+        self.op = ""  # "" for a leaf; otherwise a key of nnscalar.ops.OPS
+        self.parents: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+        self.arg: object = None  # a constant operand or the op's parameter (leaky_relu's slope)
+        self.label = label
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # Values compare by identity for == and hashing (they live in sets and dicts); by data for <.
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other, "<")
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other, "<=")
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other, ">")
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other, ">=")
+
+    def __float__(self) -> float:
+        return self.data
+
+    # --- arithmetic: each op's value next to its local derivatives ---------------------------
+
+    def __add__(self, other: Operand) -> Value:  # self + other
+        if isinstance(other, Value):
+            return _result(self.data + other.data, "+", (self, other), _ONE_ONE)
+        c = _constant(other, "+", self)
+        return _result(self.data + c, "+", (self,), _ONE, c)
+
+    def __radd__(self, other: Number) -> Value:  # other + self
+        c = _constant(other, "+", self)
+        return _result(c + self.data, "+", (self,), _ONE, c)
+
+    def __sub__(self, other: Operand) -> Value:  # self - other
+        if isinstance(other, Value):
+            return _result(self.data - other.data, "-", (self, other), _ONE_MINUS_ONE)
+        c = _constant(other, "-", self)
+        return _result(self.data - c, "-", (self,), _ONE, c)
+
+    def __rsub__(self, other: Number) -> Value:  # other - self
+        c = _constant(other, "-", self)
+        return _result(c - self.data, "rsub", (self,), _MINUS_ONE, c)
+
+    def __mul__(self, other: Operand) -> Value:  # self * other
+        if isinstance(other, Value):
+            return _result(self.data * other.data, "*", (self, other), (other.data, self.data))
+        c = _constant(other, "*", self)
+        return _result(self.data * c, "*", (self,), (c,), c)
+
+    def __rmul__(self, other: Number) -> Value:  # other * self
+        c = _constant(other, "*", self)
+        return _result(c * self.data, "*", (self,), (c,), c)
+
+    def __truediv__(self, other: Operand) -> Value:  # self / other
+        if isinstance(other, Value):
+            b = other.data
+            if b == 0.0:
+                raise _domain("/", (self, other), "division by zero", "a nonzero divisor")
+            out = self.data / b
+            return _result(out, "/", (self, other), (1.0 / b, -out / b))
+        c = _constant(other, "/", self)
+        if c == 0.0:
+            raise _domain("/", (self, c), "division by zero", "a nonzero divisor")
+        return _result(self.data / c, "/", (self,), (1.0 / c,), c)
+
+    def __rtruediv__(self, other: Number) -> Value:  # other / self
+        c = _constant(other, "/", self)
+        a = self.data
+        if a == 0.0:
+            raise _domain("/", (c, self), "division by zero", "a nonzero divisor")
+        out = c / a
+        return _result(out, "rdiv", (self,), (-out / a,), c)
+
+    def __pow__(self, other: Operand) -> Value:  # self ** other
+        if isinstance(other, Value):
+            return _power_of_values(self, other)
+        b = _constant(other, "**", self)
+        a = self.data
+        if a < 0.0 and b != math.floor(b):
+            raise _domain(
+                "**", (self, b), "a negative base to a non-integer power is not a real number",
+                "an integer exponent, or a positive base",
+            )
+        if a == 0.0 and b < 0.0:
+            raise _domain("**", (self, b), "0 to a negative power divides by zero", "a base ≠ 0")
+        out = _pow(a, b, (self, b))
+        if a != 0.0:
+            local = b * out / a  # b·a^(b-1)
+        elif b == 1.0:
+            local = 1.0
+        elif b > 1.0 or b == 0.0:
+            local = 0.0
+        else:
+            raise _infinite_slope("**", (self, b))
+        return _result(out, "**", (self,), (local,), b)
+
+    def __rpow__(self, other: Number) -> Value:  # other ** self
+        c = _constant(other, "**", self)
+        a = self.data
+        if c > 0.0:
+            out = _pow(c, a, (c, self))
+            return _result(out, "rpow", (self,), (out * math.log(c),), c)
+        if c == 0.0 and a > 0.0:
+            return _result(0.0, "rpow", (self,), _ZERO, c)
+        raise _domain(
+            "**", (c, self), "the base must be positive when the exponent is a Value",
+            "a base > 0 (the derivative with respect to the exponent is out·log(base))",
+        )
+
+    def __neg__(self) -> Value:  # -self
+        return _result(-self.data, "neg", (self,), _MINUS_ONE)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        a = self.data
+        # At 0 the slope is 0, as PyTorch's sign(0) = 0.
+        sign = 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
+        return _result(abs(a), "abs", (self,), (sign,))
+
+    # --- functions -----------------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """f(x) = eˣ, f'(x) = eˣ."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise _overflow("exp", (self,)) from None
+        return _result(out, "exp", (self,), (out,))
+
+    def log(self) -> Value:
+        """f(x) = ln x for x > 0, f'(x) = 1/x."""
+        a = self.data
+        if a <= 0.0:
+            raise _domain("log", (self,), "log is only defined for positive numbers", "x > 0")
+        return _result(math.log(a), "log", (self,), (1.0 / a,))
+
+    def sqrt(self) -> Value:
+        """f(x) = √x, f'(x) = 1/(2√x); x > 0 when recording a graph (the slope at 0 is infinite)."""
+        a = self.data
+        if a < 0.0:
+            raise _domain("sqrt", (self,), "sqrt of a negative number", "x >= 0")
+        if a == 0.0:
+            if _mode.enabled:
+                raise _infinite_slope("sqrt", (self,))
+            return _result(0.0, "sqrt", (self,), _ZERO)
+        out = math.sqrt(a)
+        return _result(out, "sqrt", (self,), (0.5 / out,))
+
+    def tanh(self) -> Value:
+        """f(x) = tanh x, f'(x) = 1 − tanh²x."""
+        t = math.tanh(self.data)
+        return _result(t, "tanh", (self,), (1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        """f(x) = 1/(1 + e⁻ˣ), f'(x) = f(x)(1 − f(x)); stable for any x."""
+        s = _sigmoid(self.data)
+        return _result(s, "sigmoid", (self,), (s * (1.0 - s),))
+
+    def relu(self) -> Value:
+        """f(x) = max(0, x); f'(0) = 0 (PyTorch's convention)."""
+        a = self.data
+        if a > 0.0:
+            return _result(a, "relu", (self,), _ONE)
+        return _result(0.0, "relu", (self,), _ZERO)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """f(x) = x for x > 0, else slope·x; f'(0) = slope (PyTorch's convention)."""
+        slope = _constant(slope, "leaky_relu", self)
+        a = self.data
+        if a > 0.0:
+            return _result(a, "leaky_relu", (self,), _ONE, slope)
+        return _result(slope * a, "leaky_relu", (self,), (slope,), slope)
+
+    def elu(self, alpha: float = 1.0) -> Value:
+        """f(x) = x for x > 0, else α(eˣ − 1); f'(0) = α (PyTorch's convention)."""
+        alpha = _constant(alpha, "elu", self)
+        a = self.data
+        if a > 0.0:
+            return _result(a, "elu", (self,), _ONE, alpha)
+        return _result(alpha * math.expm1(a), "elu", (self,), (alpha * math.exp(a),), alpha)
+
+    def softplus(self) -> Value:
+        """f(x) = ln(1 + eˣ), f'(x) = σ(x); stable for any x."""
+        a = self.data
+        out = max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+        return _result(out, "softplus", (self,), (_sigmoid(a),))
+
+    def sin(self) -> Value:
+        """f(x) = sin x, f'(x) = cos x."""
+        a = self.data
+        return _result(math.sin(a), "sin", (self,), (math.cos(a),))
+
+    def cos(self) -> Value:
+        """f(x) = cos x, f'(x) = −sin x."""
+        a = self.data
+        return _result(math.cos(a), "cos", (self,), (-math.sin(a),))
+
+    # --- the chain rule ------------------------------------------------------------------------
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Fill in d(self)/d(node) for every node this Value depends on.
+
+        Intermediate nodes show this call's gradient; leaves (parameters, inputs) add to what
+        they had, as in PyTorch: call `zero_grad` between steps, or accumulate on purpose.
+        """
+        upstream = _number(grad, "backward")
+        order = topological_order(self)
+        for node in order:
+            if node.parents:
+                node.grad = 0.0
+        self.grad += upstream
+        for node in reversed(order):
+            g = node.grad
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += local * g
+        _check_finite_grads(order)
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, each once, parents before children: leaves first, root last.
+
+    An explicit stack instead of recursion, so a chain of a million nodes works.
+    """
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)  # every parent is already in `order`
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            for parent in reversed(node.parents):  # so the first operand comes out first
+                if parent not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def zero_grad(values: Iterable[Value]) -> None:
+    """Set `.grad` of every Value given to 0.0 (do it between optimizer steps)."""
+    for value in values:
+        value.grad = 0.0
+
+
+def vsum(values: Iterable[Operand]) -> Value:
+    """The sum of many Values (and numbers) as one n-ary node: Σ, with every local derivative 1."""
+    parents: list[Value] = []
+    constant = 0.0
+    total = 0.0
+    for v in values:
+        if isinstance(v, Value):
+            parents.append(v)
+            total += v.data
+        else:
+            c = _constant(v, "sum", None)
+            constant += c
+            total += c
+    return _result(total, "sum", tuple(parents), _ONE * len(parents), constant or None)
+
+
+def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value) -> Value:
+    """A neuron's weighted input z = Σ wᵢxᵢ + b as one node (the fused neuron op).
+
+    Local derivatives: xᵢ for wᵢ, wᵢ for xᵢ (when xᵢ is a Value), 1 for b. Inputs that are plain
+    numbers stay numbers; they are kept in `arg` so pictures can show them.
+    """
+    if len(weights) != len(inputs):
+        raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(inputs)} inputs")
+    xs = [x.data if isinstance(x, Value) else x for x in inputs]
+    if len(xs) != sum(type(x) is float for x in xs):
+        xs = [x if type(x) is float else _constant(x, "wsum", None) for x in xs]
+    ws = [w.data for w in weights]
+    z = 0.0
+    for w, x in zip(ws, xs):
+        z += w * x
+    z += bias.data
+    value_inputs = [x for x in inputs if isinstance(x, Value)]
+    if value_inputs:
+        parents = (*weights, *value_inputs, bias)
+        locals_ = (*xs, *[w for w, x in zip(ws, inputs) if isinstance(x, Value)], 1.0)
+        arg = tuple(x if isinstance(x, Value) else c for x, c in zip(inputs, xs))
+    else:
+        parents = (*weights, bias)
+        locals_ = (*xs, 1.0)
+        arg = tuple(xs)
+    return _result(z, "wsum", parents, locals_, arg)
+
+
+def log_softmax(logits: Sequence[Operand]) -> list[Value]:
+    """log(softmax(logits)) as one node per entry, computed stably (the max is subtracted first).
+
+    Entry k is aₖ − log Σ exp(aᵢ); its local derivative for aᵢ is [i = k] − softmaxᵢ.
+    """
+    values = [x if isinstance(x, Value) else Value(_constant(x, "log_softmax", None))
+              for x in logits]
+    if not values:
+        raise ShapeError("log_softmax needs at least one logit, got an empty list")
+    datas = [v.data for v in values]
+    top = max(datas)
+    log_total = top + math.log(math.fsum(math.exp(a - top) for a in datas))
+    probs = [math.exp(a - log_total) for a in datas]
+    parents = tuple(values)
+    outputs = []
+    for k, a in enumerate(datas):
+        local = tuple((1.0 if i == k else 0.0) - p for i, p in enumerate(probs))
+        outputs.append(_result(a - log_total, "log_softmax", parents, local, k))
+    return outputs
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+_new = object.__new__
+
+
+def _result(data: float, op: str, parents: tuple, local_grads: tuple, arg: object = None) -> Value:
+    """A new node: the result of `op`, recorded in the graph unless inside `no_grad()`."""
+    if not -_INF < data < _INF:
+        raise _overflow(op, parents, data)
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if _mode.enabled:
+        node.op = op
+        node.parents = parents
+        node.local_grads = local_grads
+        node.arg = arg
+    else:
+        node.op = ""
+        node.parents = ()
+        node.local_grads = ()
+        node.arg = None
+    return node
+
+
+def _number(x: object, where: str, label: str = "") -> float:
+    """`x` as a finite float, or a clear error saying why it cannot be one."""
+    kind = type(x)
+    if kind is float or kind is int:
+        try:
+            v = float(x)
+        except OverflowError:
+            raise NonFiniteError(f"{where}: {x!r} is too large for a float") from None
+    elif kind is bool or not isinstance(x, Real):
+        what = f" for {label!r}" if label else ""
+        hint = "True/False are not numbers here; use 1.0 or 0.0" if kind is bool else (
+            "give an int or a float"
+        )
+        raise NotANumberError(f"{where}: {x!r} ({kind.__name__}){what} is not a number; {hint}")
+    else:
+        v = float(x)  # numpy scalars, fractions
+    if not -_INF < v < _INF:
+        raise NonFiniteError(f"{where}: got {v}{' for ' + repr(label) if label else ''}; "
+                             "Values must be finite numbers")
+    return v
+
+
+def _constant(x: object, op: str, value: Value | None) -> float:
+    """A plain-number operand as a float; anything else is refused naming the op and the Value."""
+    if type(x) is float and -_INF < x < _INF:
+        return x
+    where = f"{op} with {describe(value)}" if value is not None else op
+    return _number(x, where)
+
+
+def _data(x: object, op: str) -> float:
+    return x.data if isinstance(x, Value) else _constant(x, op, None)
+
+
+def _pow(a: float, b: float, operands: tuple) -> float:
+    try:
+        return a**b
+    except OverflowError:
+        raise _overflow("**", operands) from None
+
+
+def _power_of_values(base: Value, exponent: Value) -> Value:
+    a, b = base.data, exponent.data
+    if a > 0.0:
+        out = _pow(a, b, (base, exponent))
+        return _result(out, "**", (base, exponent), (b * out / a, out * math.log(a)))
+    if a == 0.0 and b > 0.0:
+        if b < 1.0:
+            raise _infinite_slope("**", (base, exponent))
+        return _result(0.0, "**", (base, exponent), (1.0 if b == 1.0 else 0.0, 0.0))
+    raise _domain(
+        "**", (base, exponent), "a base <= 0 to a Value exponent has no real derivative",
+        "a base > 0, or a plain-number exponent such as x ** 2",
+    )
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _operands_text(operands: tuple) -> str:
+    return ", ".join(describe(v) for v in operands)
+
+
+def _domain(op: str, operands: tuple, why: str, valid: str) -> DomainError:
+    return DomainError(f"{op}({_operands_text(operands)}): {why}; valid: {valid}")
+
+
+def _overflow(op: str, operands: tuple, data: float | None = None) -> DomainError:
+    got = f" (got {data})" if data is not None else ""
+    return DomainError(
+        f"{op}({_operands_text(operands)}) overflows a float{got}; valid: results of magnitude "
+        "below 1.8e308 — scale the inputs down or use a smaller learning rate"
+    )
+
+
+def _infinite_slope(op: str, operands: tuple) -> DomainError:
+    return DomainError(
+        f"{op}({_operands_text(operands)}) has an infinite derivative here; valid: an operand "
+        "> 0 (add a small epsilon), or compute it inside `no_grad()` if you need no gradient"
+    )
+
+
+def _check_finite_grads(order: list[Value]) -> None:
+    for node in order:
+        if not node.parents and not -_INF < node.grad < _INF:
+            raise NonFiniteError(
+                f"backward: the gradient of {describe(node)} became {node.grad}; the graph has "
+                "a slope too steep for floats — scale the inputs or lower the learning rate"
+            )
