@@ -1,6 +1,15 @@
 """nnscalar: a scalar autograd engine whose neural networks are built from visible parts."""
 
-from .engine import Value, is_grad_enabled, no_grad, topological_order, vsum, weighted_sum, zero_grad
+from .engine import (
+    Value,
+    is_grad_enabled,
+    log_softmax,
+    no_grad,
+    topological_order,
+    vsum,
+    weighted_sum,
+    zero_grad,
+)
 from .errors import (
     DomainError,
     NNScalarError,
@@ -23,6 +32,7 @@ __all__ = [
     "__version__",
     "gradcheck",
     "is_grad_enabled",
+    "log_softmax",
     "no_grad",
     "topological_order",
     "vsum",

@@ -17,7 +17,14 @@ from collections.abc import Iterable, Sequence
 from numbers import Real
 from typing import Union
 
-from .errors import DomainError, NonFiniteError, NotANumberError, ShapeError, describe
+from .errors import (
+    DomainError,
+    NNScalarError,
+    NonFiniteError,
+    NotANumberError,
+    ShapeError,
+    describe,
+)
 
 __all__ = [
     "Value",
@@ -43,6 +50,10 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
+# How many no_grad blocks are open in any thread. While it is 0 (nearly always when training),
+# ops skip the slower per-thread lookup.
+_no_grad_blocks = 0
+_blocks_lock = threading.Lock()
 
 
 class no_grad(contextlib.ContextDecorator):
@@ -52,12 +63,18 @@ class no_grad(contextlib.ContextDecorator):
     """
 
     def __enter__(self) -> no_grad:
+        global _no_grad_blocks
         self._previous = _mode.enabled
         _mode.enabled = False
+        with _blocks_lock:
+            _no_grad_blocks += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
+        global _no_grad_blocks
         _mode.enabled = self._previous
+        with _blocks_lock:
+            _no_grad_blocks -= 1
 
 
 def is_grad_enabled() -> bool:
@@ -115,31 +132,31 @@ class Value:
     def __add__(self, other: Operand) -> Value:  # self + other
         if isinstance(other, Value):
             return _result(self.data + other.data, "+", (self, other), _ONE_ONE)
-        c = _constant(other, "+", self)
+        c = other if type(other) is float else _constant(other, "+", self)
         return _result(self.data + c, "+", (self,), _ONE, c)
 
     def __radd__(self, other: Number) -> Value:  # other + self
-        c = _constant(other, "+", self)
+        c = other if type(other) is float else _constant(other, "+", self)
         return _result(c + self.data, "+", (self,), _ONE, c)
 
     def __sub__(self, other: Operand) -> Value:  # self - other
         if isinstance(other, Value):
             return _result(self.data - other.data, "-", (self, other), _ONE_MINUS_ONE)
-        c = _constant(other, "-", self)
+        c = other if type(other) is float else _constant(other, "-", self)
         return _result(self.data - c, "-", (self,), _ONE, c)
 
     def __rsub__(self, other: Number) -> Value:  # other - self
-        c = _constant(other, "-", self)
+        c = other if type(other) is float else _constant(other, "-", self)
         return _result(c - self.data, "rsub", (self,), _MINUS_ONE, c)
 
     def __mul__(self, other: Operand) -> Value:  # self * other
         if isinstance(other, Value):
             return _result(self.data * other.data, "*", (self, other), (other.data, self.data))
-        c = _constant(other, "*", self)
+        c = other if type(other) is float else _constant(other, "*", self)
         return _result(self.data * c, "*", (self,), (c,), c)
 
     def __rmul__(self, other: Number) -> Value:  # other * self
-        c = _constant(other, "*", self)
+        c = other if type(other) is float else _constant(other, "*", self)
         return _result(c * self.data, "*", (self,), (c,), c)
 
     def __truediv__(self, other: Operand) -> Value:  # self / other
@@ -149,13 +166,13 @@ class Value:
                 raise _domain("/", (self, other), "division by zero", "a nonzero divisor")
             out = self.data / b
             return _result(out, "/", (self, other), (1.0 / b, -out / b))
-        c = _constant(other, "/", self)
+        c = other if type(other) is float else _constant(other, "/", self)
         if c == 0.0:
             raise _domain("/", (self, c), "division by zero", "a nonzero divisor")
         return _result(self.data / c, "/", (self,), (1.0 / c,), c)
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
-        c = _constant(other, "/", self)
+        c = other if type(other) is float else _constant(other, "/", self)
         a = self.data
         if a == 0.0:
             raise _domain("/", (c, self), "division by zero", "a nonzero divisor")
@@ -165,21 +182,26 @@ class Value:
     def __pow__(self, other: Operand) -> Value:  # self ** other
         if isinstance(other, Value):
             return _power_of_values(self, other)
-        b = _constant(other, "**", self)
+        b = other if type(other) is float else _constant(other, "**", self)
         a = self.data
-        if a < 0.0 and b != math.floor(b):
+        if a < 0.0 and b % 1.0 != 0.0:
             raise _domain(
-                "**", (self, b), "a negative base to a non-integer power is not a real number",
+                "**",
+                (self, b),
+                "a negative base to a non-integer power is not a real number",
                 "an integer exponent, or a positive base",
             )
         if a == 0.0 and b < 0.0:
             raise _domain("**", (self, b), "0 to a negative power divides by zero", "a base ≠ 0")
-        out = _pow(a, b, (self, b))
+        try:
+            out = a**b
+        except OverflowError:
+            raise _overflow("**", (self, b)) from None
         if a != 0.0:
             local = b * out / a  # b·a^(b-1)
         elif b == 1.0:
             local = 1.0
-        elif b > 1.0 or b == 0.0:
+        elif b > 1.0 or b == 0.0 or not is_grad_enabled():
             local = 0.0
         else:
             raise _infinite_slope("**", (self, b))
@@ -194,7 +216,9 @@ class Value:
         if c == 0.0 and a > 0.0:
             return _result(0.0, "rpow", (self,), _ZERO, c)
         raise _domain(
-            "**", (c, self), "the base must be positive when the exponent is a Value",
+            "**",
+            (c, self),
+            "the base must be positive when the exponent is a Value",
             "a base > 0 (the derivative with respect to the exponent is out·log(base))",
         )
 
@@ -233,7 +257,7 @@ class Value:
         if a < 0.0:
             raise _domain("sqrt", (self,), "sqrt of a negative number", "x >= 0")
         if a == 0.0:
-            if _mode.enabled:
+            if is_grad_enabled():
                 raise _infinite_slope("sqrt", (self,))
             return _result(0.0, "sqrt", (self,), _ZERO)
         out = math.sqrt(a)
@@ -385,8 +409,9 @@ def log_softmax(logits: Sequence[Operand]) -> list[Value]:
 
     Entry k is aₖ − log Σ exp(aᵢ); its local derivative for aᵢ is [i = k] − softmaxᵢ.
     """
-    values = [x if isinstance(x, Value) else Value(_constant(x, "log_softmax", None))
-              for x in logits]
+    values = [
+        x if isinstance(x, Value) else Value(_constant(x, "log_softmax", None)) for x in logits
+    ]
     if not values:
         raise ShapeError("log_softmax needs at least one logit, got an empty list")
     datas = [v.data for v in values]
@@ -408,13 +433,13 @@ _new = object.__new__
 
 def _result(data: float, op: str, parents: tuple, local_grads: tuple, arg: object = None) -> Value:
     """A new node: the result of `op`, recorded in the graph unless inside `no_grad()`."""
-    if not -_INF < data < _INF:
-        raise _overflow(op, parents, data)
+    if data - data != 0.0:  # inf - inf and nan - nan are nan: the result overflowed
+        raise _overflow(op, parents if arg is None else (*parents, arg), data)
     node = _new(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _mode.enabled:
+    if not _no_grad_blocks or _mode.enabled:
         node.op = op
         node.parents = parents
         node.local_grads = local_grads
@@ -437,15 +462,21 @@ def _number(x: object, where: str, label: str = "") -> float:
             raise NonFiniteError(f"{where}: {x!r} is too large for a float") from None
     elif kind is bool or not isinstance(x, Real):
         what = f" for {label!r}" if label else ""
-        hint = "True/False are not numbers here; use 1.0 or 0.0" if kind is bool else (
-            "give an int or a float"
+        if kind is bool:
+            raise NotANumberError(
+                f"{where}: {x!r}{what} is a bool, which nnscalar does not take as a number; "
+                "use 1.0 or 0.0"
+            )
+        raise NotANumberError(
+            f"{where}: {x!r} ({kind.__name__}){what} is not a number; give an int or a float"
         )
-        raise NotANumberError(f"{where}: {x!r} ({kind.__name__}){what} is not a number; {hint}")
     else:
         v = float(x)  # numpy scalars, fractions
     if not -_INF < v < _INF:
-        raise NonFiniteError(f"{where}: got {v}{' for ' + repr(label) if label else ''}; "
-                             "Values must be finite numbers")
+        raise NonFiniteError(
+            f"{where}: got {v}{' for ' + repr(label) if label else ''}; "
+            "Values must be finite numbers"
+        )
     return v
 
 
@@ -453,7 +484,7 @@ def _constant(x: object, op: str, value: Value | None) -> float:
     """A plain-number operand as a float; anything else is refused naming the op and the Value."""
     if type(x) is float and -_INF < x < _INF:
         return x
-    where = f"{op} with {describe(value)}" if value is not None else op
+    where = f"{describe(value)} {op} {x!r}" if value is not None else op
     return _number(x, where)
 
 
@@ -478,7 +509,9 @@ def _power_of_values(base: Value, exponent: Value) -> Value:
             raise _infinite_slope("**", (base, exponent))
         return _result(0.0, "**", (base, exponent), (1.0 if b == 1.0 else 0.0, 0.0))
     raise _domain(
-        "**", (base, exponent), "a base <= 0 to a Value exponent has no real derivative",
+        "**",
+        (base, exponent),
+        "a base <= 0 to a Value exponent has no real derivative",
         "a base > 0, or a plain-number exponent such as x ** 2",
     )
 
@@ -498,7 +531,13 @@ def _domain(op: str, operands: tuple, why: str, valid: str) -> DomainError:
     return DomainError(f"{op}({_operands_text(operands)}): {why}; valid: {valid}")
 
 
-def _overflow(op: str, operands: tuple, data: float | None = None) -> DomainError:
+def _overflow(op: str, operands: tuple, data: float | None = None) -> NNScalarError:
+    for v in operands:
+        x = getattr(v, "data", v)
+        if isinstance(x, float) and x - x != 0.0:
+            return NonFiniteError(
+                f"{op}({_operands_text(operands)}): an operand is {x}; valid: finite numbers"
+            )
     got = f" (got {data})" if data is not None else ""
     return DomainError(
         f"{op}({_operands_text(operands)}) overflows a float{got}; valid: results of magnitude "

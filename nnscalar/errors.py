@@ -1,4 +1,4 @@
-"""The project's exceptions: one base, and subclasses that are also the built-in a user would catch."""
+"""The project's exceptions: one base, and subclasses that are also the built-ins users catch."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .engine import Value, no_grad
 from .errors import GradcheckError, NNScalarError, NotANumberError
 
-__all__ = ["GradcheckReport", "GradcheckRow", "gradcheck", "central_difference"]
+__all__ = ["GradcheckReport", "GradcheckRow", "central_difference", "gradcheck"]
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,9 @@ class GradcheckReport:
         return table
 
 
-def central_difference(f: Callable[..., Value], inputs: Sequence[Value], index: int,
-                       eps: float = 1e-6) -> float:
+def central_difference(
+    f: Callable[..., Value], inputs: Sequence[Value], index: int, eps: float = 1e-6
+) -> float:
     """(f(x + eps) − f(x − eps)) / 2eps for input `index`, the others held fixed."""
     x = inputs[index]
     original = x.data
@@ -112,19 +113,32 @@ def gradcheck(
         try:
             numeric = central_difference(f, inputs, i, eps)
         except NNScalarError as exc:
-            rows.append(GradcheckRow(label, analytic[i], float("nan"), float("nan"), False,
-                                     f"f is undefined at x ± eps: {exc}"))
+            rows.append(
+                GradcheckRow(
+                    label,
+                    analytic[i],
+                    float("nan"),
+                    float("nan"),
+                    False,
+                    f"f is undefined at x ± eps: {exc}",
+                )
+            )
             continue
         error = abs(analytic[i] - numeric)
-        rows.append(GradcheckRow(label, analytic[i], numeric, error,
-                                 error <= atol + rtol * abs(numeric)))
+        rows.append(
+            GradcheckRow(label, analytic[i], numeric, error, error <= atol + rtol * abs(numeric))
+        )
     report = GradcheckReport(tuple(rows), atol, rtol)
     if raise_on_failure and not report:
-        lines = [f"  {r.label}: analytic {r.analytic!r}, numeric {r.numeric!r}, error {r.error:.3g}"
-                 f" {r.note}".rstrip() for r in report.failures]
+        lines = [
+            f"  {r.label}: analytic {r.analytic!r}, numeric {r.numeric!r}, error {r.error:.3g}"
+            f" {r.note}".rstrip()
+            for r in report.failures
+        ]
         raise GradcheckError(
             f"gradcheck: {len(lines)} of {len(rows)} inputs disagree "
-            f"(allowed error atol + rtol·|numeric| = {atol} + {rtol}·|numeric|):\n" + "\n".join(lines)
+            f"(allowed error atol + rtol·|numeric| = {atol} + {rtol}·|numeric|):\n"
+            + "\n".join(lines)
         )
     return report
 

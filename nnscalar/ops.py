@@ -72,7 +72,7 @@ OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 
 
 def operands(node: Any) -> tuple[Any, ...]:
-    """The operands of a node in written order: Values and the constants the engine kept as floats."""
+    """A node's operands in written order: Values, and the constants the engine kept as floats."""
     op = OPS.get(node.op)
     parents = node.parents
     if op is None or op.arity != 2 or len(parents) == 2:

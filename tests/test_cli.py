@@ -1,0 +1,32 @@
+"""The command line as a user runs it: a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import nnscalar
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nnscalar", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"nnscalar {nnscalar.__version__}"
+
+
+def test_help_lists_the_program():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "usage: nnscalar" in result.stdout
+
+
+def test_unknown_command_is_a_usage_error():
+    result = run("no-such-command")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
