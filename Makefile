@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 JOBS ?= 2
 
-.PHONY: test demo bench lint format install clean
+.PHONY: test demo bench lint format install clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n $(JOBS) -q
+
+# The page tests drive Debian's chromium through playwright (never `playwright install`).
+# As root it is installed when missing; otherwise those tests skip with a hint.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+			>/dev/null) || echo "could not install chromium: browser tests will skip"; \
+	else echo "chromium not found (not root): browser tests will skip; apt-get install chromium"; fi
 
 demo: $(STAMP)
 	$(BIN)/python demos/engine_demo.py
