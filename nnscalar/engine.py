@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import operator
 import threading
 from collections.abc import Iterable, Sequence
 from numbers import Real
@@ -328,8 +329,9 @@ class Value:
         self.grad += upstream
         for node in reversed(order):
             g = node.grad
-            for parent, local in zip(node.parents, node.local_grads):
-                parent.grad += local * g
+            if g:  # a node with no gradient passes none back (a dead relu's whole subtree)
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * g
         _check_finite_grads(order)
 
 
@@ -384,14 +386,15 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Valu
     """
     if len(weights) != len(inputs):
         raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(inputs)} inputs")
-    xs = [x.data if isinstance(x, Value) else x for x in inputs]
-    if len(xs) != sum(type(x) is float for x in xs):
-        xs = [x if type(x) is float else _constant(x, "wsum", None) for x in xs]
     ws = [w.data for w in weights]
-    z = 0.0
-    for w, x in zip(ws, xs):
-        z += w * x
-    z += bias.data
+    if inputs and type(inputs[0]) is Value and all(type(x) is Value for x in inputs):
+        # The hidden-layer case, every input a Value: one pass each for data, z and the tuples.
+        xs = [x.data for x in inputs]
+        z = sum(map(_mul, ws, xs), 0.0) + bias.data
+        parents = (*weights, *inputs, bias)
+        return _result(z, "wsum", parents, (*xs, *ws, 1.0), tuple(inputs))
+    xs = [x.data if isinstance(x, Value) else _constant(x, "wsum", None) for x in inputs]
+    z = sum(map(_mul, ws, xs), 0.0) + bias.data
     value_inputs = [x for x in inputs if isinstance(x, Value)]
     if value_inputs:
         parents = (*weights, *value_inputs, bias)
@@ -429,6 +432,7 @@ def log_softmax(logits: Sequence[Operand]) -> list[Value]:
 # --- helpers ------------------------------------------------------------------------------------
 
 _new = object.__new__
+_mul = operator.mul
 
 
 def _result(data: float, op: str, parents: tuple, local_grads: tuple, arg: object = None) -> Value:

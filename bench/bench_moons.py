@@ -1,0 +1,131 @@
+"""micrograd's moons training step in nnscalar (fused and expanded neurons) and in micrograd.
+
+`MLP(2, [16, 16, 1])` on 100 two-moons points; loss = mean hinge + 1e-4·Σp²; one step is the
+forward pass over every point, zero_grad, backward and an SGD update. All three start from the
+same weights (copied into micrograd's model) and must give the same loss. One process, best of 5,
+once with Python's garbage collector as it is by default and once with gc.disable().
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+
+N_POINTS = 100
+SIZES = [16, 16, 1]
+ALPHA = 1e-4
+LR = 0.05
+REPEATS = 5
+
+
+def nnscalar_step(model, X, y) -> float:
+    """One training step of an nnscalar MLP; returns the loss before the update."""
+    from nnscalar import losses
+
+    scores = [model(x) for x in X]
+    loss = losses.hinge(scores, y) + ALPHA * losses.l2(model.parameters())
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data -= LR * p.grad
+    return loss.data
+
+
+def micrograd_step(model, X, y) -> float:
+    """The same step written as micrograd's demo writes it."""
+    from micrograd.engine import Value
+
+    inputs = [list(map(Value, row)) for row in X]
+    scores = list(map(model, inputs))
+    hinge = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+    data_loss = sum(hinge) * (1.0 / len(hinge))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    loss = data_loss + reg_loss
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data -= LR * p.grad
+    return loss.data
+
+
+def best_of(step: Callable[[], float], reset: Callable[[], None], gc_on: bool) -> tuple:
+    """The fastest of REPEATS steps, each from the same starting weights, and the first loss."""
+    times, losses = [], []
+    for _ in range(REPEATS):
+        reset()
+        gc.collect()
+        if not gc_on:
+            gc.disable()
+        try:
+            start = time.perf_counter()
+            losses.append(step())
+            times.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
+    return min(times), losses[0]
+
+
+def main() -> None:
+    from micrograd.nn import MLP as MicroMLP
+    from rich.console import Console
+    from rich.table import Table
+
+    from nnscalar import MLP
+    from nnscalar.data import moons
+
+    X, y = moons(N_POINTS, noise=0.1, seed=1)
+    ours = MLP(2, SIZES, seed=1337)
+    theirs = MicroMLP(2, SIZES)
+    initial = [p.data for p in ours.parameters()]
+
+    def reset() -> None:
+        for p, w in zip(ours.parameters(), initial):
+            p.data, p.grad = w, 0.0
+        for p, w in zip(theirs.parameters(), initial):
+            p.data, p.grad = w, 0.0
+
+    runs = {
+        "nnscalar fused": (lambda: nnscalar_step(ours, X, y), True),
+        "nnscalar expanded": (lambda: nnscalar_step(ours, X, y), False),
+        "micrograd": (lambda: micrograd_step(theirs, X, y), None),
+    }
+    targets = {
+        (True, "nnscalar fused"): 40,
+        (True, "nnscalar expanded"): 12,
+        (False, "nnscalar fused"): 15,
+        (False, "nnscalar expanded"): 5,
+    }
+    table = Table(
+        title=f"moons training step: MLP(2, {SIZES}), {N_POINTS} points, "
+        f"hinge + {ALPHA}·Σp², best of {REPEATS}"
+    )
+    for col in ("gc", "engine", "ms / step", "speed-up", "target", "loss"):
+        table.add_column(col, justify="left" if col == "engine" else "right")
+    losses_seen = []
+    for gc_on in (True, False):
+        results = {}
+        for name, (step, fused) in runs.items():
+            if fused is not None:
+                ours.fused = fused
+            results[name] = best_of(step, reset, gc_on)
+            losses_seen.append(results[name][1])
+        t_micro = results["micrograd"][0]
+        for name, (t, loss) in results.items():
+            target = targets.get((gc_on, name))
+            table.add_row(
+                "default" if gc_on else "off",
+                name,
+                f"{t * 1e3:.1f}",
+                f"{t_micro / t:.1f}x" if name != "micrograd" else "1.0x",
+                f">= {target}x" if target else "",
+                f"{loss:.12f}",
+            )
+    console = Console()
+    console.print(table)
+    spread = max(losses_seen) - min(losses_seen)
+    console.print(f"same loss in all three (spread {spread:.1e} <= 1e-12):", spread <= 1e-12)
+
+
+if __name__ == "__main__":
+    main()
