@@ -1,0 +1,117 @@
+"""`nnscalar draw`: picture a typed expression, a built-in example or a saved model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..engine import Value
+from ..errors import ConfigError
+from ..render import Drawing, draw, draw_network
+from ..render.examples import EXAMPLES, example
+
+EPILOG = """examples:
+  nnscalar draw "tanh(x1*w1 + x2*w2 + b)" --set x1=2,x2=0,w1=-3,w2=1,b=6.88 --backward -o g.svg
+  nnscalar draw --example neuron --backward --color-by role -o neuron.png
+  nnscalar draw --model model.json -o net.svg
+Without -o the DOT text is printed (no renderer needed); -o takes .svg, .png, .pdf or .dot."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `draw` subcommand."""
+    parser = subparsers.add_parser(
+        "draw",
+        help="draw a computation graph or a model as SVG, PNG, PDF or DOT",
+        description="Draw a computation graph (a typed expression or a built-in example) or a "
+        "saved model's network.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("expression", nargs="?", help='a typed expression, e.g. "tanh(x*w + b)"')
+    parser.add_argument(
+        "--set",
+        dest="values",
+        default="",
+        metavar="NAME=NUMBER,...",
+        help="values of the expression's names, e.g. x1=2,w1=-3",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--example", choices=sorted(EXAMPLES), help="a built-in graph")
+    source.add_argument("--model", metavar="PATH", help="a model file saved by MLP.save")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="write the picture here; the format comes from the extension",
+    )
+    parser.add_argument("--tb", action="store_true", help="top to bottom instead of left to right")
+    parser.add_argument("--no-grad", action="store_true", help="hide gradients (for quizzes)")
+    parser.add_argument("--backward", action="store_true", help="run backward() before drawing")
+    parser.add_argument("--color-by", choices=["role", "grad"], help="colour nodes by role or grad")
+    parser.add_argument("--cluster", action="store_true", help="group nodes by layer and neuron")
+    parser.add_argument("--collapse", action="store_true", help="draw each neuron as one box")
+    parser.add_argument("--weights", action="store_true", help="model: write each weight")
+    parser.add_argument("--precision", type=int, default=4, help="significant digits (4)")
+    parser.add_argument("--max-nodes", type=int, default=1500, help="refuse bigger graphs (1500)")
+    parser.set_defaults(run=run)
+
+
+def expression_graph(text: str, values: str) -> Value:
+    """The graph of a typed expression with its names set from `NAME=NUMBER,...`."""
+    try:
+        from ..expr import parse, parse_assignments
+    except ImportError:
+        raise ConfigError(
+            "typed expressions need the module nnscalar.expr, which this version does not have "
+            "yet; draw a built-in example (--example neuron) or a model (--model model.json)"
+        ) from None
+    return parse(text).build(parse_assignments(values) if values.strip() else {})
+
+
+def _drawing(args: argparse.Namespace) -> Drawing:
+    rankdir = "TB" if args.tb else "LR"
+    sources = [s for s in (args.expression, args.example, args.model) if s is not None]
+    if len(sources) != 1:
+        raise ConfigError(
+            "give exactly one thing to draw: an expression, --example "
+            f"({' or '.join(sorted(EXAMPLES))}) or --model PATH"
+        )
+    if args.values and args.expression is None:
+        raise ConfigError("--set gives values to the names of an expression; give one too")
+    if args.model is not None:
+        if args.backward:
+            raise ConfigError("--backward needs a graph: an expression or --example, not --model")
+        from ..nn import MLP
+
+        return draw_network(
+            MLP.load(args.model),
+            show_weights=args.weights,
+            precision=args.precision,
+            rankdir=rankdir,
+        )
+    if args.example is not None:
+        root = example(args.example)
+    else:
+        root = expression_graph(args.expression, args.values)
+    if args.backward:
+        root.backward()
+    return draw(
+        root,
+        rankdir=rankdir,
+        show_grad=not args.no_grad,
+        color_by=args.color_by,
+        cluster=args.cluster,
+        collapse=args.collapse,
+        precision=args.precision,
+        max_nodes=args.max_nodes,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Draw what the arguments name; print DOT, or write the file `-o` names."""
+    drawing = _drawing(args)
+    if args.output is None:
+        sys.stdout.write(drawing.dot)
+    else:
+        print(f"wrote {drawing.save(args.output)}")
+    return 0

@@ -1,0 +1,327 @@
+"""`draw`: a computation graph as DOT text, one box per Value and one node per op.
+
+Node names come from topological position (`v0` is the first leaf), never from `id()`, so the
+same graph always gives the same text. Constants the engine kept as plain numbers get small dashed
+boxes; the fused neuron op `Σwx+b` is one box; `cluster` and `collapse` read neurons from labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..engine import Value, topological_order
+from ..errors import ConfigError, RenderError, describe
+from ..ops import OPS, operands
+from . import dot
+from .colors import CONSTANT_COLOR, HIGHLIGHT, ROLE_COLORS, grad_color, grad_legend, role_legend
+from .drawing import Drawing
+from .groups import PARAMETER_LABEL, layer_and_neuron, neuron_groups
+
+__all__ = ["draw"]
+
+RANKDIRS = ("LR", "TB", "RL", "BT")
+COLOR_BY = (None, "role", "grad")
+MAX_NODES = 1500
+# Operand order matters for these: their edges say which operand is `a` and which is `b`.
+_ORDERED = {"-", "/", "**", "rsub", "rdiv", "rpow"}
+
+
+@dataclass
+class _Options:
+    show_grad: bool
+    color_by: str | None
+    precision: int
+    highlight: set[Value]
+    params: set[Value] | None
+    root: Value
+    largest_grad: float = 0.0
+
+
+@dataclass
+class _Picture:
+    """Statements collected per place: the top level or a neuron (`L1.N3`); edges go last."""
+
+    nodes: dict[str | None, list[str]] = field(default_factory=lambda: {None: []})
+    edges: list[str] = field(default_factory=list)
+    edge_set: set[tuple[str, str]] = field(default_factory=set)
+    roles: set[str] = field(default_factory=set)  # for the legend: only roles that appear
+
+    def add(self, place: str | None, statement: str) -> None:
+        self.nodes.setdefault(place, []).append(statement)
+
+    def connect(self, tail: str, head: str, once: bool = False, **attrs: object) -> None:
+        if once:
+            if (tail, head) in self.edge_set:
+                return
+            self.edge_set.add((tail, head))
+        self.edges.append(dot.edge(tail, head, **attrs))
+
+
+def draw(
+    root: Value,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    highlight: Value | Iterable[Value] = (),
+    color_by: str | None = None,
+    cluster: bool = False,
+    collapse: bool = False,
+    precision: int = 4,
+    max_nodes: int = MAX_NODES,
+    params: Iterable[Value] | None = None,
+) -> Drawing:
+    """The computation graph that produced `root`, as a `Drawing` (DOT now, SVG when asked).
+
+    >>> draw(Value(2.0, label="x") * 3.0).dot.startswith("digraph")
+    True
+    """
+    _check_options(root, rankdir, color_by, precision, max_nodes)
+    order = topological_order(root)
+    groups = neuron_groups(order) if cluster or collapse else {}
+    collapsed = groups if collapse else {}
+    count = sum(1 for node in order if node not in collapsed) + len(set(collapsed.values()))
+    if count > max_nodes:
+        raise RenderError(
+            f"this graph has {count} nodes to draw, more than max_nodes={max_nodes}: pass "
+            "collapse=True (one box per neuron) or cluster=True, draw a smaller graph (one "
+            "sample, a smaller model), or raise max_nodes if you really want it"
+        )
+    options = _Options(
+        show_grad,
+        color_by,
+        precision,
+        _highlighted(highlight, order),
+        None if params is None else set(params),
+        root,
+        max((abs(node.grad) for node in order), default=0.0),
+    )
+    names = {node: f"v{i}" for i, node in enumerate(order)}
+    for node, group in collapsed.items():
+        names[node] = _group_name(group)
+    picture = _Picture()
+    shared_inputs: dict[tuple[int, float], str] = {}
+    for i, node in enumerate(order):
+        place = groups.get(node)
+        if node in collapsed:
+            _draw_operands(
+                picture, node, f"v{i}", names, shared_inputs, options, head=names[node], place=place
+            )
+            continue
+        role = _role(node, options)
+        picture.roles.add(role)
+        picture.add(place, _value_node(names[node], node, role, options))
+        if node.parents:
+            op_name = f"v{i}_op"
+            picture.add(place, _op_node(op_name, node))
+            picture.connect(op_name, names[node])
+            _draw_operands(
+                picture, node, f"v{i}", names, shared_inputs, options, head=op_name, place=place
+            )
+    if collapsed:
+        _draw_neurons(picture, order, collapsed, options)
+    if color_by == "role":
+        picture.add(None, role_legend([r for r in ROLE_COLORS if r in picture.roles]))
+    elif color_by == "grad":
+        picture.add(None, grad_legend(options.largest_grad, precision))
+    body = _layout(picture, cluster, collapse)
+    return Drawing(dot.digraph(body, rankdir=rankdir, nodesep=0.25, ranksep=0.35))
+
+
+def _check_options(
+    root: object, rankdir: str, color_by: str | None, precision: int, max_nodes: int
+) -> None:
+    if not isinstance(root, Value):
+        raise ConfigError(f"draw needs a Value, got {type(root).__name__} {root!r}")
+    if rankdir not in RANKDIRS:
+        raise ConfigError(f"rankdir={rankdir!r} is not valid; valid: {', '.join(RANKDIRS)}")
+    if color_by not in COLOR_BY:
+        raise ConfigError(f"color_by={color_by!r} is not valid; valid: None, 'role', 'grad'")
+    if not isinstance(precision, int) or isinstance(precision, bool) or precision < 1:
+        raise ConfigError(f"precision={precision!r} is not valid; valid: an int >= 1")
+    if not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ConfigError(f"max_nodes={max_nodes!r} is not valid; valid: an int >= 1")
+
+
+def _highlighted(highlight: Value | Iterable[Value], order: list[Value]) -> set[Value]:
+    wanted = {highlight} if isinstance(highlight, Value) else set(highlight)
+    missing = wanted.difference(order)
+    if missing:
+        shown = ", ".join(sorted(describe(v) for v in missing))
+        raise ConfigError(f"highlight: {shown} is not part of this graph; pass nodes it holds")
+    return wanted
+
+
+def _role(node: Value, options: _Options) -> str:
+    if node is options.root:
+        return "output"
+    if node.parents:
+        return "intermediate"
+    if options.params is not None:
+        return "parameter" if node in options.params else "input"
+    return "parameter" if PARAMETER_LABEL.match(node.label) else "input"
+
+
+def _fill(node: Value, role: str, options: _Options) -> str:
+    if options.color_by == "role":
+        return ROLE_COLORS[role]
+    if options.color_by == "grad":
+        return grad_color(node.grad, options.largest_grad)
+    return "#ffffff"
+
+
+def _cells(node: Value, options: _Options, label: bool = True) -> list[str]:
+    """The table cells of a Value's box: label (bold), data, grad."""
+    cells = [f"<td><b>{dot.html(node.label)}</b></td>"] if label and node.label else []
+    cells.append(f"<td>data {dot.number(node.data, options.precision)}</td>")
+    if options.show_grad:
+        cells.append(f"<td>grad {dot.number(node.grad, options.precision)}</td>")
+    return cells
+
+
+def _table(cells: list[str], fill: str, highlighted: bool) -> dot.Html:
+    border = f'border="3" color="{HIGHLIGHT}"' if highlighted else 'border="0"'
+    return dot.Html(
+        f'<table {border} cellborder="1" cellspacing="0" cellpadding="4" bgcolor="{fill}">'
+        f"<tr>{''.join(cells)}</tr></table>"
+    )
+
+
+def _value_node(name: str, node: Value, role: str, options: _Options) -> str:
+    label = _table(_cells(node, options), _fill(node, role, options), node in options.highlight)
+    return dot.node(name, shape="plain", label=label)
+
+
+def _op_node(name: str, node: Value) -> str:
+    op = OPS[node.op]
+    text = dot.html(op.symbol)
+    if op.param:
+        text += f'<br/><font point-size="8">{op.param} {dot.html(node.arg)}</font>'
+    elif op.name == "log_softmax":
+        text += f'<br/><font point-size="8">entry k = {node.arg}</font>'
+    if op.name == "wsum":
+        return dot.node(
+            name, shape="box", style="rounded,filled", fillcolor="#eeeeee", label=dot.Html(text)
+        )
+    shape = "circle" if len(op.symbol) <= 2 and not op.param else "ellipse"
+    return dot.node(
+        name, shape=shape, style="filled", fillcolor="#eeeeee", margin=0.02, label=dot.Html(text)
+    )
+
+
+def _constant_node(name: str, text: str) -> str:
+    return dot.node(
+        name,
+        shape="box",
+        style="dashed,rounded,filled",
+        fillcolor=CONSTANT_COLOR,
+        fontsize=9,
+        height=0.3,
+        margin="0.06,0.02",
+        label=text,
+    )
+
+
+def _draw_operands(
+    picture: _Picture,
+    node: Value,
+    prefix: str,
+    names: dict[Value, str],
+    shared_inputs: dict[tuple[int, float], str],
+    options: _Options,
+    head: str,
+    place: str | None,
+) -> None:
+    """Edges from each operand of `node` (Values and constants, in written order) to `head`."""
+    once = head != f"{prefix}_op"  # into a collapsed neuron, one edge per source is enough
+    if node.op == "wsum":
+        n = len(node.arg)
+        for weight, x, i in zip(node.parents[:n], node.arg, range(1, n + 1)):
+            _connect_value(picture, names[weight], head, once)
+            if isinstance(x, Value):
+                _connect_value(picture, names[x], head, once)
+            else:
+                # A layer's plain-number inputs are the same for all its neurons: one box each.
+                key = (i, x)
+                if key not in shared_inputs:
+                    shared_inputs[key] = f"in{len(shared_inputs)}"
+                    text = f"x{i} = {dot.number(x, options.precision)}"
+                    picture.add(None, _constant_node(shared_inputs[key], text))
+                picture.connect(shared_inputs[key], head, once=True)
+        _connect_value(picture, names[node.parents[-1]], head, once)
+        return
+    items = list(operands(node))
+    if node.op == "sum" and node.arg is not None:
+        items.append(node.arg)
+    ordered = node.op in _ORDERED and len(items) == 2
+    for position, item in enumerate(items):
+        attrs = {"label": "ab"[position]} if ordered and not once else {}
+        if isinstance(item, Value):
+            _connect_value(picture, names[item], head, once, **attrs)
+        else:
+            constant = f"{prefix}_c{position}"
+            picture.add(place, _constant_node(constant, dot.number(item, options.precision)))
+            picture.connect(constant, head, **attrs)
+
+
+def _connect_value(picture: _Picture, tail: str, head: str, once: bool, **attrs: object) -> None:
+    if tail != head:  # inside a collapsed neuron its parts feed each other: no self-loop
+        picture.connect(tail, head, once=once, **attrs)
+
+
+def _group_name(group: str) -> str:
+    return "n_" + group.replace(".", "_")
+
+
+def _draw_neurons(
+    picture: _Picture, order: list[Value], collapsed: dict[Value, str], options: _Options
+) -> None:
+    """One box per collapsed neuron, showing its output: the last of its nodes in `order`."""
+    outputs: dict[str, Value] = {}
+    for node in order:
+        if node in collapsed:
+            outputs[collapsed[node]] = node
+    highlighted = {collapsed[v] for v in options.highlight if v in collapsed}
+    for group, out in outputs.items():
+        title = f"<b>{dot.html(group)}</b>"
+        if out.op:
+            title += f" {dot.html(OPS[out.op].symbol)}"
+        cells = [f"<td>{title}</td>", *_cells(out, options, label=False)]
+        role = "output" if out is options.root else "neuron"
+        picture.roles.add(role)
+        if options.color_by == "grad":
+            fill = grad_color(out.grad, options.largest_grad)
+        else:
+            fill = ROLE_COLORS[role if options.color_by == "role" else "neuron"]
+        label = _table(cells, fill, group in highlighted)
+        picture.add(group, dot.node(_group_name(group), shape="plain", label=label))
+
+
+def _layout(picture: _Picture, cluster: bool, collapse: bool) -> list[str]:
+    """Node statements, in clusters per layer and neuron when asked, then every edge."""
+    body = list(picture.nodes[None])
+    neurons = sorted((g for g in picture.nodes if g is not None), key=layer_and_neuron)
+    if not cluster:
+        for group in neurons:
+            body += picture.nodes[group]
+        return body + picture.edges
+    layers: dict[int, list[str]] = {}
+    for group in neurons:
+        layer = layers.setdefault(layer_and_neuron(group)[0], [])
+        statements = picture.nodes[group]
+        if collapse:  # a collapsed neuron is one box: it needs no cluster of its own
+            layer += statements
+        else:
+            layer += dot.cluster(
+                _group_name(group), group, statements, style="rounded", color="#9e9e9e", fontsize=10
+            )
+    for number, statements in layers.items():
+        body += dot.cluster(
+            f"L{number}",
+            f"L{number}",
+            statements,
+            style="rounded,filled",
+            color="#bdbdbd",
+            fillcolor="#fafafa",
+            fontsize=11,
+        )
+    return body + picture.edges

@@ -1,0 +1,92 @@
+"""Pictures of models: the network as columns of circles, and one neuron part by part."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from nnscalar import draw_network, draw_neuron
+from nnscalar.errors import ConfigError
+from nnscalar.nn import MLP, Neuron
+from tests.test_render_svg import svg_nodes
+
+
+def _edges(text: str) -> list[tuple[str, str, str]]:
+    return re.findall(r"^\s*(\w+) -> (\w+) \[(.*)\];$", text, flags=re.M)
+
+
+def test_network_has_columns_of_circles_and_one_edge_per_synapse():
+    mlp = MLP(2, [3, 1], seed=0)
+    text = draw_network(mlp).dot
+    edges = _edges(text)
+    assert len(edges) == 2 * 3 + 3 * 1
+    assert [(a, b) for a, b, _ in edges[:3]] == [("x1", "L1_N1"), ("x2", "L1_N1"), ("x1", "L1_N2")]
+    assert ("L1_N3", "L2_N1") in [(a, b) for a, b, _ in edges]
+    # columns left to right, N1 above N2: positions are pinned
+    assert 'x1 [label=<<b>x1</b>>, fillcolor="#d6e6f5", pos="0,0.625!"]' in text
+    assert 'pos="2.6,1.25!"' in re.search(r"L1_N1 \[.*", text).group()
+    assert 'pos="5.2,-0!"' in re.search(r"L2_N1 \[.*", text).group()
+
+
+def test_edge_width_follows_the_weight_and_colour_its_sign():
+    mlp = MLP(2, [1], seed=0)
+    w1, w2 = mlp.layers[0].neurons[0].weights
+    w1.data, w2.data = 0.5, -2.0
+    (e1, e2) = _edges(draw_network(mlp).dot)
+    assert 'penwidth="1.30", color="#2166ac"' in e1[2]  # 0.4 + 3.6·0.5/2, positive: blue
+    assert 'penwidth="4.00", color="#d6604d"' in e2[2]  # 0.4 + 3.6, negative: red
+
+
+def test_network_numbers_after_a_call_and_backward():
+    mlp = MLP(2, [2, 1], seed=0)
+    mlp.layers[0].neurons[0].bias.data = 0.25
+    out = mlp([0.5, -1.0])
+    out.backward()
+    drawing = draw_network(mlp, show_weights=True, show_grad=True)
+    nodes = svg_nodes(drawing.svg())
+    assert nodes["x1"] == ["x1", "0.5"] and nodes["x2"] == ["x2", "-1"]
+    n1 = mlp.layers[0].neurons[0]
+    assert nodes["L1_N1"] == [
+        "L1.N1",
+        "b 0.25",
+        f"∂b {n1.bias.grad:.3g}",
+        f"out {n1.output.data:.3g}",
+    ]
+    assert nodes["title0"] == ["input layer"]
+    assert nodes["title1"] == ["hidden layer 1 (relu)"]
+    assert nodes["title2"] == ["output layer (linear)"]
+    w = n1.weights[0]
+    assert (
+        f'headlabel="{w.data:.3g} ∂ {w.grad:.3g}"'
+        in draw_network(mlp, show_weights=True, show_grad=True).dot
+    )
+
+
+def test_neuron_parts_with_the_numbers_of_the_last_call():
+    neuron = Neuron(2, activation="tanh", seed=0, name="L1.N1")
+    neuron.weights[0].data, neuron.weights[1].data, neuron.bias.data = -3.0, 1.0, 6.8813735870195432
+    out = neuron([2.0, 0.0])
+    out.backward()
+    nodes = svg_nodes(draw_neuron(neuron).svg())
+    assert nodes["x1"] == ["x1", " = 2"]
+    assert nodes["s1"] == ["w1", " = -3", "grad 1", "w·x = -6"]
+    assert nodes["b"] == ["b", " = 6.881", "grad 0.5"]
+    assert nodes["z"] == ["Σ wᵢxᵢ + b", " z = 0.8814", "grad 0.5"]
+    assert nodes["act"] == ["tanh"]
+    assert nodes["out"] == ["L1.N1", " out", " = 0.7071", "grad 1"]
+
+
+def test_neuron_before_any_call_shows_its_parameters():
+    neuron = Neuron(3, activation="linear", seed=0, name="L2.N1")
+    text = draw_neuron(neuron, show_grad=False).dot
+    assert "grad" not in text and "act" not in text
+    assert "z -> out;" in text
+    assert re.search(r"x3 \[label=<<b>x3</b>>", text)
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(ConfigError, match=r"rankdir='down' is not valid"):
+        draw_network(MLP(1, [1], seed=0), rankdir="down")
+    with pytest.raises(ConfigError, match=r"precision=-1 is not valid"):
+        draw_neuron(Neuron(1, seed=0), precision=-1)
