@@ -1,0 +1,114 @@
+"""`nnscalar step`: backprop by hand, one node at a time, in the terminal or as an HTML page."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..engine import Value
+from ..errors import ConfigError
+from ..expr import parse, parse_assignments, parse_numbers
+
+EPILOG = """examples:
+  nnscalar step "tanh(x1*w1 + x2*w2 + b)" --set x1=2,x2=0,w1=-3,w2=1,b=6.88
+  nnscalar step "x*y + x" --set x=3,y=-2 --quiz
+  nnscalar step "tanh(x*w + b)" --set x=0.5,w=2,b=-1 --html walk.html
+  nnscalar step --model model.json --input 0.5,-1 --all
+Keys: Enter or n: next step, p: previous, q: quit. --all prints every step at once (the default
+when the output is not a terminal)."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `step` subcommand."""
+    parser = subparsers.add_parser(
+        "step",
+        help="step through backprop by hand: the chain rule at each node, a quiz, an HTML page",
+        description="Show the forward pass, then backward() one node at a time: each local "
+        "derivative, the chain rule with numbers and the gradients filling in.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("expression", nargs="?", help='a typed expression, e.g. "tanh(x*w + b)"')
+    parser.add_argument(
+        "--set",
+        dest="values",
+        default="",
+        metavar="NAME=NUMBER,...",
+        help="values of the expression's names, e.g. x1=2,w1=-3",
+    )
+    parser.add_argument("--model", metavar="PATH", help="a model file saved by MLP.save")
+    parser.add_argument("--input", metavar="X1,X2,...", help="--model: one sample, e.g. 0.5,-1")
+    parser.add_argument(
+        "--output",
+        type=int,
+        default=1,
+        metavar="K",
+        help="--model: which output of a multi-output model (1-based, default 1)",
+    )
+    parser.add_argument(
+        "--fused",
+        action="store_true",
+        help="--model: keep each neuron's Σwx+b as one node (default: expanded)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--all", action="store_true", help="print every step at once")
+    mode.add_argument(
+        "--quiz", action="store_true", help="type each gradient before it is shown; scored"
+    )
+    mode.add_argument("--html", metavar="PATH", help="write the interactive page to PATH")
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.01,
+        help="quiz: relative tolerance of an answer (default 0.01)",
+    )
+    parser.set_defaults(run=run)
+
+
+def _graph(args: argparse.Namespace) -> tuple[Value, str]:
+    """The graph to step through and its title."""
+    if (args.expression is None) == (args.model is None):
+        raise ConfigError("give exactly one of: an expression (with --set) or --model PATH")
+    if args.expression is not None:
+        if args.input is not None:
+            raise ConfigError("--input goes with --model; an expression takes --set NAME=NUMBER")
+        values = parse_assignments(args.values) if args.values.strip() else {}
+        return parse(args.expression).build(values), args.expression
+    if args.input is None:
+        raise ConfigError("--model needs one sample: --input X1,X2,... (e.g. --input 0.5,-1)")
+    from ..nn import MLP
+
+    model = MLP.load(args.model)
+    model.fused = args.fused
+    sample = parse_numbers(args.input)
+    # named leaves, so the walkthrough shows x1, x2, ... and their gradients too
+    out = model([Value(x, label=f"x{i + 1}") for i, x in enumerate(sample)])
+    outputs = out if isinstance(out, list) else [out]
+    if not 1 <= args.output <= len(outputs):
+        raise ConfigError(
+            f"--output {args.output}: the model has {len(outputs)} output(s); "
+            f"valid: 1 to {len(outputs)}"
+        )
+    shown = ", ".join(str(x) for x in sample)
+    return outputs[args.output - 1], f"{args.model} on input ({shown}), output {args.output}"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Step through the graph the arguments name, as they ask."""
+    root, title = _graph(args)
+    if args.html is not None:
+        from ..page import StepPage
+
+        path = StepPage(root, title=title, tolerance=args.tolerance).save(args.html)
+        print(f"wrote {path}")
+        return 0
+    from ..walkthrough import Walkthrough
+
+    walkthrough = Walkthrough(root, title=title)
+    if args.quiz:
+        walkthrough.quiz(tolerance=args.tolerance)
+    elif args.all or not sys.stdout.isatty():
+        walkthrough.show_all()
+    else:
+        walkthrough.browse()
+    return 0

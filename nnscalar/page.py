@@ -1,0 +1,348 @@
+"""The interactive backprop page: one self-contained HTML file (inline SVG, CSS and JS, no network).
+
+The graph comes from `nnscalar.render.draw`, whose DOT names are topological positions: the
+Value at position i is the SVG node titled `v{i}`, its op node `v{i}_op`. The page steps through
+`backward_steps` with Previous/Next (or the arrow keys), highlighting the node and its edges,
+filling gradients in and showing each step's equations; a quiz mode hides them until answered.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from pathlib import Path
+
+from .engine import Value
+from .explain import backward_steps, forward_steps, number
+from .render import draw
+
+__all__ = ["StepPage"]
+
+_CSS = """
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+       margin: 0; color: #212121; background: #fafafa; }
+main { max-width: 1200px; margin: 0 auto; padding: 16px 20px 40px; }
+h1 { font-size: 20px; margin: 4px 0 2px; }
+.sub { color: #616161; margin: 0 0 12px; }
+.bar { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; margin: 8px 0; }
+button { font: inherit; padding: 5px 14px; border: 1px solid #9e9e9e; border-radius: 6px;
+         background: #fff; cursor: pointer; }
+button:disabled { opacity: 0.45; cursor: default; }
+#position { font-weight: 600; min-width: 9em; }
+.hint { color: #757575; font-size: 13px; }
+#graph { background: #fff; border: 1px solid #e0e0e0; border-radius: 8px; padding: 6px;
+         overflow: auto; }
+#graph svg { width: 100%; height: auto; max-height: 62vh; display: block; }
+.node.current polygon, .node.current ellipse { stroke: #e65100; stroke-width: 3px; }
+.node.parent polygon, .node.parent ellipse { stroke: #2e7d32; stroke-width: 2.5px; }
+.edge.current path { stroke: #e65100; stroke-width: 2.5px; }
+.edge.current polygon { fill: #e65100; stroke: #e65100; }
+text.grad { font: 9px Helvetica, Arial, sans-serif; fill: #9e9e9e; }
+text.grad.filled { fill: #1565c0; font-weight: 700; }
+text.grad.fresh { fill: #2e7d32; }
+.columns { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 14px;
+           margin-top: 12px; }
+.card { background: #fff; border: 1px solid #e0e0e0; border-radius: 8px; padding: 10px 14px; }
+.card h2 { font-size: 15px; margin: 0 0 6px; }
+.eq { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px;
+      white-space: pre-wrap; }
+.term { border-top: 1px dashed #e0e0e0; padding: 6px 0; }
+.term b { color: #00838f; }
+.upd { color: #2e7d32; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; padding: 2px 8px; border-bottom: 1px solid #eeeeee; }
+td.num, td.grad { text-align: right; font-family: ui-monospace, Menlo, Consolas, monospace; }
+tr.current td { background: #fff3e0; }
+tr.parent td { background: #e8f5e9; }
+.quiz input { font: inherit; width: 8em; padding: 2px 6px; }
+.right { color: #2e7d32; font-weight: 600; }
+.wrong { color: #c62828; font-weight: 600; }
+#score { font-weight: 600; }
+"""
+
+_JS = r"""
+(function () {
+  const data = JSON.parse(document.getElementById("steps-data").textContent);
+  const steps = data.steps, total = steps.length;
+  const svg = document.querySelector("#graph svg");
+  const byTitle = {};
+  svg.querySelectorAll("g.node, g.edge").forEach(function (g) {
+    const t = g.querySelector("title");
+    if (t) byTitle[t.textContent] = g;
+  });
+  // one gradient label under each value box
+  const labels = {};
+  data.nodes.forEach(function (n) {
+    const g = byTitle[n.id];
+    if (!g) return;
+    const box = g.getBBox();
+    const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
+    label.setAttribute("x", box.x + box.width / 2);
+    label.setAttribute("y", box.y + box.height + 10);
+    label.setAttribute("text-anchor", "middle");
+    label.setAttribute("class", "grad");
+    label.setAttribute("id", "label-" + n.id);
+    g.appendChild(label);
+    labels[n.id] = label;
+  });
+  const vb = svg.viewBox.baseVal;
+  if (vb && vb.height) vb.height += 14;  // room for the labels under the lowest boxes
+
+  let position = 0;  // steps done: 0 is the start, total is the end
+  let quiz = false;
+  const answered = {};  // step index -> [true/false per term]
+  let asked = 0, right = 0;
+  const $ = function (id) { return document.getElementById(id); };
+  function esc(s) {
+    return String(s).replace(/[&<>"]/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c];
+    });
+  }
+  function revealed(i) { return !quiz || answered[i] !== undefined; }
+  function gradsAfter(count) {
+    const grads = {};
+    if (total) grads[steps[0].node] = steps[0].upstreamText;
+    for (let i = 0; i < count; i++) {
+      if (!revealed(i)) break;
+      steps[i].terms.forEach(function (t) { grads[t.parent] = t.gradText; });
+    }
+    return grads;
+  }
+  function show() {
+    document.querySelectorAll(".current, .parent, .fresh").forEach(function (el) {
+      el.classList.remove("current", "parent", "fresh");
+    });
+    const step = position > 0 ? steps[position - 1] : null;
+    const grads = gradsAfter(position);
+    data.nodes.forEach(function (n) {
+      const label = labels[n.id];
+      const known = grads[n.id] !== undefined;
+      const text = (n.labelled ? "" : n.name + " · ") + "grad " + (known ? grads[n.id] : "·");
+      if (label) {
+        label.textContent = text;
+        label.classList.toggle("filled", known);
+      }
+      const cell = $("grad-" + n.id);
+      cell.textContent = known ? grads[n.id] : "·";
+    });
+    if (step) {
+      [step.node, step.node + "_op"].forEach(function (id) {
+        if (byTitle[id]) byTitle[id].classList.add("current");
+      });
+      $("row-" + step.node).classList.add("current");
+      Object.keys(byTitle).forEach(function (title) {
+        if (title.endsWith("->" + step.node + "_op") || title === step.node + "_op->" + step.node)
+          byTitle[title].classList.add("current");
+      });
+      step.terms.forEach(function (t) {
+        if (byTitle[t.parent]) byTitle[t.parent].classList.add("parent");
+        $("row-" + t.parent).classList.add("parent");
+        if (labels[t.parent] && revealed(position - 1)) labels[t.parent].classList.add("fresh");
+      });
+    }
+    $("position").textContent = position === 0 ? "Start" :
+      "Step " + position + " of " + total;
+    $("prev").disabled = position === 0;
+    $("next").disabled = position === total || (step !== null && !revealed(position - 1));
+    $("equations").innerHTML = step ? stepHtml(step, position - 1) : startHtml();
+    $("score").textContent = quiz ? "Score: " + right + " of " + asked : "";
+    const first = $("equations").querySelector("input");
+    if (first) first.focus();
+  }
+  function startHtml() {
+    if (!total) return "<p>The output is a leaf: there is nothing to propagate.</p>";
+    return "<p class='eq'>Backward starts at the output: ∂" + esc(data.root) + "/∂" +
+      esc(data.root) + " = " + esc(steps[0].upstreamText) + "</p><p>Then each node, in " +
+      "reverse topological order, passes its gradient to its parents: press Next (→).</p>";
+  }
+  function stepHtml(step, i) {
+    let out = "<p class='eq'><b>" + esc(step.forward) + "</b>\nupstream ∂" + esc(data.root) +
+      "/∂" + esc(step.name) + " = " + esc(step.upstreamText) + "</p>";
+    if (!revealed(i)) {
+      out += "<div class='quiz'><p>Your turn: each parent's gradient after this step.</p>";
+      step.terms.forEach(function (t, j) {
+        out += "<p class='eq'>grad of " + esc(t.name) + " = <input id='answer-" + j +
+          "' inputmode='decimal' autocomplete='off'></p>";
+      });
+      return out + "<button id='check'>Check</button> <span class='hint'>Enter checks</span>" +
+        "<p id='quiz-note' class='wrong'></p></div>";
+    }
+    step.terms.forEach(function (t, j) {
+      let mark = "";
+      if (answered[i] !== undefined)
+        mark = answered[i][j] ? " <span class='right'>✓</span>" : " <span class='wrong'>✗</span>";
+      out += "<div class='term eq'>to <b>" + esc(t.name) + "</b>" + mark +
+        "\n  local     ∂" + esc(step.name) + "/∂" + esc(t.name) + ": " + esc(t.local) +
+        "\n  chain     " + esc(t.chain) + "\n  gradient  <span class='upd'>" + esc(t.update) +
+        "</span></div>";
+    });
+    return out;
+  }
+  function check() {
+    const i = position - 1, step = steps[i];
+    const values = step.terms.map(function (t, j) {
+      return parseFloat($("answer-" + j).value.replace("−", "-"));
+    });
+    if (values.some(isNaN)) {
+      $("quiz-note").textContent = "Type a number in every box, such as -1.5.";
+      return;
+    }
+    answered[i] = step.terms.map(function (t, j) {
+      return Math.abs(values[j] - t.grad) <= data.tolerance * Math.max(1, Math.abs(t.grad));
+    });
+    asked += values.length;
+    right += answered[i].filter(Boolean).length;
+    show();
+  }
+  function go(delta) {
+    const next = position + delta;
+    if (next < 0 || next > total) return;
+    if (delta > 0 && position > 0 && !revealed(position - 1)) return;
+    position = next;
+    show();
+  }
+  $("prev").addEventListener("click", function () { go(-1); });
+  $("next").addEventListener("click", function () { go(1); });
+  $("quiz").addEventListener("change", function (e) { quiz = e.target.checked; show(); });
+  $("equations").addEventListener("click", function (e) {
+    if (e.target.id === "check") check();
+  });
+  $("equations").addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.tagName === "INPUT") check();
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.target.tagName === "INPUT" && e.target.type !== "checkbox") return;
+    if (e.key === "ArrowRight") { go(1); e.preventDefault(); }
+    if (e.key === "ArrowLeft") { go(-1); e.preventDefault(); }
+  });
+  show();
+})();
+"""
+
+
+def _svg_body(svg: str) -> str:
+    """The `<svg>` element alone, sized by the page's CSS instead of its own points."""
+    start = svg.index("<svg")
+    body = svg[start:]
+    head_end = body.index(">")
+    head = re.sub(r'\s(width|height)="[^"]*"', "", body[:head_end])
+    return head + body[head_end:]
+
+
+def _script_json(value: object) -> str:
+    """JSON that is safe inside a <script> element (no `</script>` can appear in it)."""
+    return json.dumps(value, ensure_ascii=True).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+class StepPage:
+    """The interactive page of one graph's backward pass; `.html()`, `.save(path)`, Jupyter.
+
+    `StepPage(parse("x*y").build({"x": 2.0, "y": 3.0})).save("walk.html")` writes one.
+    """
+
+    def __init__(self, root: Value, title: str = "", tolerance: float = 0.01) -> None:
+        self.root = root
+        self.title = title
+        self.tolerance = tolerance
+        self.forward = forward_steps(root)
+        self.steps = backward_steps(root)
+
+    def data(self) -> dict[str, object]:
+        """What the page's script reads: the nodes by DOT name and every step's numbers."""
+        ids = {step.node: f"v{step.index}" for step in self.forward}
+        nodes = [
+            {
+                "id": ids[s.node],
+                "name": s.name,
+                "labelled": bool(s.node.label),
+                "value": number(s.value),
+                "formula": s.formula,
+            }
+            for s in self.forward
+        ]
+        steps = [
+            {
+                "node": ids[step.node],
+                "name": step.name,
+                "forward": step.forward,
+                "upstreamText": number(step.upstream),
+                "terms": [
+                    {
+                        "parent": ids[t.parent],
+                        "name": t.parent_name,
+                        "local": t.local_text,
+                        "chain": t.chain_text,
+                        "update": t.update_text,
+                        "grad": t.grad_after,
+                        "gradText": number(t.grad_after),
+                    }
+                    for t in step.terms
+                ],
+            }
+            for step in self.steps
+        ]
+        root = self.forward[-1].name
+        return {"root": root, "tolerance": self.tolerance, "nodes": nodes, "steps": steps}
+
+    def html(self) -> str:
+        """The whole page as one HTML document: no file or network is needed to open it."""
+        svg = _svg_body(draw(self.root, show_grad=False).svg())
+        title = self.title or f"the graph of {self.forward[-1].name}"
+        rows = "\n".join(
+            f'<tr id="row-v{s.index}"><td>{html.escape(s.name)}</td>'
+            f"<td>{html.escape(s.formula) or '<i>leaf</i>'}</td>"
+            f'<td class="num">{number(s.value)}</td><td class="grad" id="grad-v{s.index}">·</td>'
+            "</tr>"
+            for s in reversed(self.forward)
+        )
+        return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Backprop step by step: {html.escape(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<main>
+<h1>Backprop step by step: {html.escape(title)}</h1>
+<p class="sub">Each step is one node passing its gradient to its parents by the chain rule:
+grad(parent) += local derivative × grad(node).</p>
+<div class="bar">
+<button id="prev" type="button">◀ Previous</button>
+<button id="next" type="button">Next ▶</button>
+<span id="position"></span>
+<label><input id="quiz" type="checkbox"> Quiz me (hide gradients until I answer)</label>
+<span id="score"></span>
+<span class="hint">Keys: ← →</span>
+</div>
+<div id="graph">{svg}</div>
+<div class="columns">
+<section class="card"><h2>This step</h2><div id="equations"></div></section>
+<section class="card"><h2>Gradients ∂{html.escape(self.forward[-1].name)}/∂node</h2>
+<table><thead><tr><th>node</th><th>computed as</th><th>value</th><th>grad</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table></section>
+</div>
+</main>
+<script type="application/json" id="steps-data">{_script_json(self.data())}</script>
+<script>{_JS}</script>
+</body>
+</html>
+"""
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to `path` (UTF-8) and return the path."""
+        target = Path(path)
+        target.write_text(self.html(), encoding="utf-8")
+        return target
+
+    def _repr_html_(self) -> str:
+        # An iframe keeps the page's ids, styles and script apart from the notebook's.
+        return (
+            f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
+            'style="width: 100%; height: 760px; border: 0;"></iframe>'
+        )
