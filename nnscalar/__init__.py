@@ -1,5 +1,6 @@
 """nnscalar: a scalar autograd engine whose neural networks are built from visible parts."""
 
+from . import activations, data, losses
 from .engine import (
     Value,
     is_grad_enabled,
@@ -17,23 +18,40 @@ from .errors import (
     NotANumberError,
     ShapeError,
 )
+from .explain import backward_steps, forward_steps
+from .expr import parse
 from .gradcheck import GradcheckReport, gradcheck
+from .nn import MLP, Layer, Neuron, Synapse
+from .render import draw, draw_network, draw_neuron
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "MLP",
     "DomainError",
     "GradcheckReport",
+    "Layer",
     "NNScalarError",
+    "Neuron",
     "NonFiniteError",
     "NotANumberError",
     "ShapeError",
+    "Synapse",
     "Value",
     "__version__",
+    "activations",
+    "backward_steps",
+    "data",
+    "draw",
+    "draw_network",
+    "draw_neuron",
+    "forward_steps",
     "gradcheck",
     "is_grad_enabled",
     "log_softmax",
+    "losses",
     "no_grad",
+    "parse",
     "topological_order",
     "vsum",
     "weighted_sum",
