@@ -77,6 +77,10 @@ class no_grad(contextlib.ContextDecorator):
         with _blocks_lock:
             _no_grad_blocks -= 1
 
+    def _recreate_cm(self) -> no_grad:
+        # As a decorator, each call gets its own block, so recursive calls nest correctly.
+        return no_grad()
+
 
 def is_grad_enabled() -> bool:
     """True unless inside `no_grad()` in this thread."""

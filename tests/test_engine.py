@@ -348,3 +348,15 @@ def test_repr():
     b.backward()
     assert repr(a) == "Value(data=2.0, grad=-1.5, label='a')"
     assert repr(b) == "Value(data=-3.0, grad=1.0)"
+
+
+def test_no_grad_decorator_is_reentrant():
+    from nnscalar import is_grad_enabled
+
+    @no_grad()
+    def depth(n):
+        inner = depth(n - 1) if n else None
+        return (is_grad_enabled(), inner)
+
+    assert depth(3) == (False, (False, (False, (False, None))))
+    assert is_grad_enabled()
