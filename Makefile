@@ -32,8 +32,10 @@ browser:
 			>/dev/null) || echo "could not install chromium: browser tests will skip"; \
 	else echo "chromium not found (not root): browser tests will skip; apt-get install chromium"; fi
 
+# The main job: train a moons classifier end to end and write its pictures into out/demo.
 demo: $(STAMP)
-	$(BIN)/python demos/engine_demo.py
+	$(BIN)/nnscalar train --out out/demo
+	@echo "pictures: out/demo/*.png and *.svg (decision boundary, training curves, network, neuron)"
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

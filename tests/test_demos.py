@@ -1,0 +1,74 @@
+"""Each demo runs as a script (short versions: NNSCALAR_QUICK=1) and prints what it teaches."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+DEMOS = Path(__file__).resolve().parent.parent / "demos"
+
+
+def run_demo(name: str, out: Path) -> str:
+    env = {**os.environ, "NNSCALAR_QUICK": "1"}
+    done = subprocess.run(
+        [sys.executable, str(DEMOS / name), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def numbers(line: str) -> list[float]:
+    return [float(x) for x in re.findall(r"[-+]?\d+\.\d+(?:e[-+]?\d+)?", line)]
+
+
+def test_a_linear_neuron_finds_the_least_squares_line(tmp_path: Path) -> None:
+    trained, exact, difference = run_demo("linear_neuron.py", tmp_path).splitlines()
+    assert trained == "trained neuron: w = 1.954451  b = -0.991087"
+    assert exact == "least squares:  w = 1.954451  b = -0.991087"
+    assert numbers(difference)[0] < 1e-12
+
+
+def test_xor_needs_a_hidden_layer(tmp_path: Path) -> None:
+    linear, hidden = run_demo("xor.py", tmp_path).splitlines()
+    assert linear.startswith("2 → 1 ") and numbers(linear)[0] <= 75.0
+    assert hidden == "2 → 4 → 1  accuracy 100.0%"
+
+
+def test_the_moons_classifier_learns_and_draws(tmp_path: Path) -> None:
+    lines = run_demo("moons.py", tmp_path).splitlines()
+    assert numbers(lines[0])[0] >= 90.0 and numbers(lines[1])[0] >= 90.0
+    for name in ("decision_boundary", "training_curves", "network", "neuron"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 5000
+        assert (tmp_path / f"{name}.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_accumulation_matches_the_full_batch_in_less_memory(tmp_path: Path) -> None:
+    lines = run_demo("accumulation.py", tmp_path).splitlines()
+    full, accumulated = (line.split(maxsplit=2)[-1] for line in lines[1:3])
+    assert full == accumulated and len(numbers(full)) == 5
+    assert numbers(lines[3])[0] < 1e-12
+    assert numbers(lines[5])[0] >= 3.0  # memory ratio
+
+
+def test_sine_regression_fits(tmp_path: Path) -> None:
+    lines = run_demo("sine.py", tmp_path).splitlines()
+    assert numbers(lines[0])[0] < 0.03
+    assert numbers(lines[1])[0] < 0.5
+    assert (tmp_path / "sine.png").exists()
+
+
+def test_every_optimizer_trains_and_is_plotted(tmp_path: Path) -> None:
+    lines = run_demo("optimizers.py", tmp_path).splitlines()
+    losses = {line[:13].strip(): numbers(line)[0] for line in lines[:6]}
+    assert list(losses) == ["SGD", "SGD momentum", "Adagrad", "RMSprop", "Adam", "AdamW"]
+    assert all(loss < 0.5 for loss in losses.values())
+    assert losses["SGD momentum"] < losses["SGD"]
+    assert (tmp_path / "optimizers.png").stat().st_size > 5000

@@ -1,0 +1,54 @@
+"""Training pictures: the terminal boundary cell by cell, reproducible SVGs, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnscalar.errors import ShapeError
+from nnscalar.plots import boundary_grid, plot_curves, plot_history, terminal_boundary
+from nnscalar.train import EpochRecord
+
+
+def test_boundary_grid_spans_the_data_with_a_margin() -> None:
+    gx, gy, grid = boundary_grid(lambda p: p[0] + 10 * p[1], [[-1.0, 0.0], [1.0, 0.0]], 5, 3)
+    assert gx == [-1.5, -0.75, 0.0, 0.75, 1.5]
+    assert gy == [-1.0, 0.0, 1.0]  # no spread in x2: a margin of 1 each side
+    assert grid[0] == [-11.5, -10.75, -10.0, -9.25, -8.5]
+
+
+def test_terminal_boundary_draws_regions_and_points() -> None:
+    text = terminal_boundary(lambda p: p[0], [[-1.0, 0.0], [1.0, 0.0]], [-1.0, 1.0], 5, 3)
+    assert text.plain == "     \n ● ● \n     \n  ● class -1  ● class 1"
+    styles = [str(span.style) for span in text.spans]
+    assert styles[:3] == ["on #3a1d1a", "on #3a1d1a", "on #3a1d1a"]  # x <= 0: class −1's region
+    assert styles[3:5] == ["on #14283a", "on #14283a"]
+    assert styles[6] == "bold #ff7b6b on #3a1d1a"  # the −1 point in its own region
+    assert styles[8] == "bold #6cb8ff on #14283a"
+
+
+def _record(epoch: int, loss: float, accuracy: float | None) -> EpochRecord:
+    return EpochRecord(epoch, loss, accuracy, None, None, 0.1, 0.0)
+
+
+def test_curves_are_written_as_reproducible_svg_and_png(tmp_path: Path) -> None:
+    history = [_record(1, 0.5, 0.8), _record(2, 0.25, 0.9), _record(3, 0.0, 1.0)]
+    first = plot_history(history, tmp_path / "a")
+    second = plot_history(history, tmp_path / "b.svg")
+    assert [p.name for p in first] == ["a.svg", "a.png"]
+    assert [p.name for p in second] == ["b.svg", "b.png"]
+    assert first[0].read_bytes() == second[0].read_bytes()
+    assert first[1].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "accuracy" in first[0].read_text()
+    plot_curves({"SGD": [1.0, 0.5], "Adam": [0.9, 0.1]}, tmp_path / "c")
+    assert "Adam" in (tmp_path / "c.svg").read_text()
+
+
+def test_bad_inputs_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ShapeError, match="empty history"):
+        plot_history([], tmp_path / "h")
+    with pytest.raises(ShapeError, match="exactly 2 features"):
+        boundary_grid(lambda p: 0.0, [[1.0, 2.0, 3.0]], 4, 4)
+    with pytest.raises(ShapeError, match="no curves"):
+        plot_curves({}, tmp_path / "c")
