@@ -1,0 +1,101 @@
+"""`nnscalar grade`: check every student's submission, sandboxed and in parallel."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+from ..exercises import Limits, all_exercises, seed_of
+from ..exercises.grading import Grade, find_submissions, grade_all, write_grades
+from .cmd_worksheet import select
+
+EPILOG = """example:
+  nnscalar grade submissions/ --seed-from-name --seed 2024 --out grades/
+submissions/ holds a folder per student (named by their id) with the answer files of their
+worksheet (NN-....txt / NN-....py) or their notebook, or <id>.ipynb files. Writes
+grades/grades.csv and grades/<id>/results.json (Gradescope's format)."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `grade` subcommand."""
+    parser = subparsers.add_parser(
+        "grade",
+        help="grade a folder of submissions (CSV, terminal table, Gradescope results.json)",
+        description="Check every student's answers in a sandbox, students in parallel.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    parser.add_argument("--seed", default="0", help="the class seed the worksheets used (0)")
+    parser.add_argument(
+        "--seed-from-name",
+        action="store_true",
+        help="each student's seed from the class seed and their folder's name",
+    )
+    parser.add_argument("--out", default="grades", metavar="DIR", help="where to write (grades)")
+    parser.add_argument(
+        "--exercises",
+        default="",
+        metavar="LIST",
+        help="which exercises to grade, e.g. 1-5,7 (default: all)",
+    )
+    parser.add_argument("--jobs", type=int, default=None, help="students at a time (CPUs)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="SECONDS",
+        help="per exercise (default: each exercise's own limit)",
+    )
+    parser.add_argument("--memory-mb", type=int, default=512, help="per student process (512)")
+    parser.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also use the teacher's exercises from the .py files in DIR",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade, write the files and print the table."""
+    exercises = all_exercises(args.path)
+    items = [(n, exercises[n - 1]) for n in select(args.exercises, len(exercises))]
+    console = Console()
+    total = len(find_submissions(args.submissions))
+    done: list[Grade] = []
+
+    def progress(grade: Grade) -> None:
+        done.append(grade)
+        console.print(
+            f"[dim]{len(done)}/{total}[/] {grade.student}: {grade.total:g}", highlight=False
+        )
+
+    grades = grade_all(
+        args.submissions,
+        items,
+        seed_of(args.seed),
+        args.seed_from_name,
+        jobs=args.jobs,
+        limits=Limits(time=args.time_limit, memory_mb=args.memory_mb),
+        paths=args.path,
+        progress=progress,
+    )
+    table_path = write_grades(args.out, grades, items)
+    table = Table(title=f"grades ({len(grades)} students)")
+    table.add_column("student")
+    for number, _ in items:
+        table.add_column(str(number), justify="right")
+    table.add_column("total", justify="right")
+    for grade in grades:
+        cells = []
+        for number, _ in items:
+            points = grade.points(number)
+            color = "green" if points == 1 else "red" if points == 0 else "yellow"
+            cells.append(f"[{color}]{points:g}[/]")
+        table.add_row(grade.student, *cells, f"{grade.total:g}/{len(items)}")
+    console.print(table)
+    console.print(f"Wrote {table_path} and results.json per student in {args.out}/.")
+    return 0

@@ -1,0 +1,209 @@
+"""The sandboxed child: `python -m nnscalar.exercises.runner` reads jobs on stdin, runs each.
+
+Before any student code runs it limits itself (memory, CPU time, file size, no new processes),
+gives up root, and installs an audit hook that refuses processes and sockets. Student output is
+captured per job; each result goes to stdout on its own line behind the parent's secret token.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import linecache
+import math
+import os
+import resource
+import signal
+import stat
+import sys
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .loader import all_exercises
+from .model import Exercise
+
+_BLOCKED_PREFIXES = ("os.exec", "os.spawn", "os.posix_spawn", "socket.", "ctypes.dlopen")
+# Modules that start processes or load C code without an audit event of their own.
+_BLOCKED_MODULES = ("_posixsubprocess", "subprocess", "multiprocessing", "_ctypes", "ctypes")
+_NOBODY = 65534
+# Where Python and nnscalar are loaded from: `nobody` must be able to read them.
+_NEEDED = (os.path.dirname(os.__file__), str(Path(__file__).resolve().parents[2]))
+_BLOCKED = {
+    "os.fork",
+    "os.forkpty",
+    "os.system",
+    "os.kill",
+    "os.killpg",
+    "subprocess.Popen",
+    "pty.spawn",
+    "resource.setrlimit",
+    "resource.prlimit",
+    "signal.pthread_kill",
+}
+
+
+class _TimeLimit(BaseException):
+    """Raised in student code when its time is up (a BaseException: `except Exception` skips it)."""
+
+
+class _Refused(PermissionError):
+    """An operation the sandbox does not allow: starting a process, opening a socket."""
+
+
+class _Capped(io.StringIO):
+    """Captured output that keeps its first `limit` characters and drops the rest."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.dropped = 0
+
+    def write(self, text: str) -> int:
+        room = self.limit - self.tell()
+        if room > 0:
+            super().write(text[:room])
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def text(self) -> str:
+        extra = f"\n… ({self.dropped} more characters)" if self.dropped else ""
+        return self.getvalue() + extra
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "import" and args[0] in _BLOCKED_MODULES:
+        raise _Refused(
+            f"import {args[0]} was refused: starting processes and loading C "
+            "libraries is not allowed in the checker"
+        )
+    if event in _BLOCKED or event.startswith(_BLOCKED_PREFIXES):
+        what = "the network" if event.startswith("socket.") else "starting processes"
+        raise _Refused(f"{event} was refused: {what} is not allowed in the checker")
+
+
+def _confine(limits: Mapping[str, float], seconds: float) -> None:
+    memory = int(limits["memory_mb"]) * 1024 * 1024
+    cpu = math.ceil(seconds + 5)
+    for name, value in (
+        (resource.RLIMIT_AS, memory),
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_FSIZE, 1024 * 1024),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NPROC, 0),
+    ):
+        resource.setrlimit(name, (value, value))
+    if os.geteuid() == 0 and all(_open_to_all(Path(p)) for p in _NEEDED):
+        # root ignores RLIMIT_NPROC and may signal the checker: become `nobody`
+        os.setgroups([])
+        os.setgid(_NOBODY)
+        os.setuid(_NOBODY)
+    for name in _BLOCKED_MODULES:
+        sys.modules.pop(name, None)
+    sys.addaudithook(_audit)
+
+
+def _open_to_all(path: Path) -> bool:
+    """Whether any user may read `path` (a folder), so `nobody` can still import from it."""
+    folders = [path, *path.parents]
+    searchable = all(f.stat().st_mode & stat.S_IXOTH for f in folders)
+    return searchable and bool(path.stat().st_mode & stat.S_IROTH)
+
+
+def _student_trace(exc: BaseException, filename: str) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    lines = [f"line {f.lineno}, in {f.name}: {f.line}" for f in frames]
+    lines.append(f"{type(exc).__name__}: {exc}")
+    return "\n".join(lines)
+
+
+def _numbers(namespace: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The answer's names that are numbers (from module level or an `answer` dict)."""
+    answer = namespace.get("answer")
+    found = dict(answer) if isinstance(answer, dict) else {}
+    found.update({n: namespace[n] for n in names if n in namespace})
+    data: dict[str, Any] = {}
+    for name in names:
+        value = found.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            data[name] = float(value)
+        elif value is not None:  # None: a notebook's blank answer, reported as missing
+            data[name] = repr(value)[:80]
+    return data
+
+
+def _run(job: Mapping[str, Any], exercise: Exercise, output_chars: int) -> dict[str, Any]:
+    out = _Capped(output_chars)
+    namespace: dict[str, Any] = {"__name__": "__student__", "__file__": job["filename"]}
+    record: dict[str, Any] = {"status": "ok"}
+    old_out, old_err = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = out
+    signal.setitimer(signal.ITIMER_REAL, job["time"])
+    source = job["source"]
+    # so that tracebacks quote the student's lines
+    linecache.cache[job["filename"]] = (len(source), None, source.splitlines(True), job["filename"])
+    try:
+        exec(compile(source, job["filename"], "exec"), namespace)
+        seed = job["seed"]
+        if exercise.probe is None:
+            record["data"] = _numbers(namespace, exercise.names(seed))
+        else:
+            record["data"] = exercise.probe(namespace, seed)
+        json.dumps(record["data"])
+    except _TimeLimit:
+        record = {
+            "status": "timeout",
+            "error": f"time limit: the code ran longer than "
+            f"{job['time']:g} s and was stopped (an infinite loop, or far too much work?)",
+        }
+    except SystemExit as exc:
+        record = {
+            "status": "exit",
+            "error": f"the code called sys.exit({exc.code!r}); a solution "
+            "must define its answer and return, not exit",
+        }
+    except MemoryError:
+        record = {
+            "status": "memory",
+            "error": "memory limit: the code tried to use more than "
+            "the memory allowed (a huge list or string?)",
+        }
+    except _Refused as exc:
+        record = {"status": "blocked", "error": str(exc)}
+    except SyntaxError as exc:
+        record = {"status": "crash", "error": f"SyntaxError on line {exc.lineno}: {exc.msg}"}
+    except BaseException as exc:  # the student's exception, whatever it is, is the report
+        record = {"status": "crash", "error": _student_trace(exc, job["filename"])}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.stdout, sys.stderr = old_out, old_err
+    record["output"] = out.text()
+    return record
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise _TimeLimit
+
+
+def main() -> None:
+    """Read the jobs, confine this process, run each job and print its result line."""
+    request = json.loads(sys.stdin.buffer.read())
+    exercises = {e.id: e for e in all_exercises(request["paths"])}
+    limits = request["limits"]
+    token = request["token"]
+    _confine(limits, sum(job["time"] for job in request["jobs"]))
+    signal.signal(signal.SIGALRM, _alarm)
+    stdout = sys.stdout
+    for job in request["jobs"]:
+        exercise = exercises.get(job["exercise"])
+        if exercise is None:
+            record = {"status": "crash", "error": f"no exercise {job['exercise']!r}"}
+        else:
+            record = _run(job, exercise, int(limits["output_chars"]))
+        stdout.write("\n" + token + json.dumps(record) + "\n")
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

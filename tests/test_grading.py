@@ -1,0 +1,164 @@
+"""Grading a folder of submissions: sandboxed, in parallel, CSV and Gradescope results.json."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nnscalar.exercises import Limits, all_exercises, student_seed
+from nnscalar.exercises.grading import find_submissions, grade_all, write_grades
+from nnscalar.exercises.worksheet import answer_file_name, write_worksheets
+
+CLASS_SEED = 11
+ALL = list(enumerate(all_exercises(), start=1))
+ITEMS = [item for item in ALL if item[0] in (1, 4, 5, 6)]  # a quick selection with code in it
+LIMITS = Limits(time=2.0, memory_mb=256)
+
+
+@pytest.fixture(scope="module")
+def submissions(tmp_path_factory) -> Path:
+    """perfect: the key's answers; sloppy: two wrong, one looping; nora: a notebook only."""
+    handout = tmp_path_factory.mktemp("handout")
+    write_worksheets(handout, CLASS_SEED, ["perfect", "sloppy", "nora"], ITEMS)
+    root = tmp_path_factory.mktemp("submissions")
+    shutil.copytree(handout / "keys" / "perfect" / "answers", root / "perfect" / "answers")
+    sloppy = root / "sloppy"
+    shutil.copytree(handout / "keys" / "sloppy" / "answers", sloppy)
+    (sloppy / answer_file_name(1, ALL[0][1])).write_text("z = 1000\n")
+    (sloppy / answer_file_name(6, ALL[5][1])).write_text("while True:\n    pass\n")
+    (sloppy / answer_file_name(5, ALL[4][1])).unlink()
+    shutil.copy(handout / "keys" / "nora" / "answer_key.ipynb", root / "nora.ipynb")
+    return root
+
+
+@pytest.fixture(scope="module")
+def grades(submissions):
+    return grade_all(submissions, ITEMS, CLASS_SEED, seed_from_name=True, jobs=2, limits=LIMITS)
+
+
+def test_submissions_are_found_by_name(submissions):
+    assert [name for name, _ in find_submissions(submissions)] == ["nora", "perfect", "sloppy"]
+
+
+def test_scores_per_student_and_exercise(grades):
+    table = {g.student: [g.points(n) for n, _ in ITEMS] for g in grades}
+    assert table == {
+        "nora": [1.0, 1.0, 1.0, 1.0],
+        "perfect": [1.0, 1.0, 1.0, 1.0],
+        "sloppy": [0.0, 1.0, 0.0, 0.0],
+    }
+    sloppy = next(g for g in grades if g.student == "sloppy")
+    assert sloppy.seed == student_seed(CLASS_SEED, "sloppy")
+    assert sloppy.results[5].error == "no answer handed in"
+    assert sloppy.results[6].error.startswith("time limit: the code ran longer than 2 s")
+    assert sloppy.results[1].parts[0].message.startswith("expected ")
+
+
+def test_csv_and_gradescope_results(grades, tmp_path):
+    table = write_grades(tmp_path, grades, ITEMS)
+    with open(table, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == [
+        "student",
+        "seed",
+        "1-weighted-input",
+        "4-expression-gradients",
+        "5-shared-node",
+        "6-new-op-backward",
+        "total",
+        "max",
+    ]
+    assert rows[3] == [
+        "sloppy",
+        str(student_seed(CLASS_SEED, "sloppy")),
+        "0.0",
+        "1.0",
+        "0.0",
+        "0.0",
+        "1.0",
+        "4",
+    ]
+    results = json.loads((tmp_path / "sloppy" / "results.json").read_text())
+    assert (results["score"], results["max_score"]) == (1.0, 4.0)
+    assert [
+        set(t) >= {"name", "score", "max_score", "status", "output", "visibility"}
+        for t in results["tests"]
+    ] == [True] * 4
+    first = results["tests"][0]
+    assert (
+        first["name"],
+        first["score"],
+        first["max_score"],
+        first["status"],
+        first["visibility"],
+    ) == ("1. The weighted input Z", 0.0, 1.0, "failed", "visible")
+    assert "expected" in first["output"]
+    assert all(isinstance(t["output"], str) for t in results["tests"])
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nnscalar", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_grade_command(submissions, tmp_path):
+    out = tmp_path / "grades"
+    done = _cli(
+        "grade",
+        str(submissions),
+        "--seed-from-name",
+        "--seed",
+        str(CLASS_SEED),
+        "--exercises",
+        "1,4-6",
+        "--time-limit",
+        "2",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "sloppy" in done.stdout and "1/4" in done.stdout
+    assert (out / "perfect" / "results.json").is_file()
+
+
+def test_worksheet_and_exercises_commands(tmp_path):
+    ids = tmp_path / "ids.txt"
+    ids.write_text("ann\n")
+    done = _cli(
+        "worksheet",
+        "--seed",
+        "5",
+        "--students",
+        str(ids),
+        "--out",
+        str(tmp_path / "out"),
+        "--exercises",
+        "1-2",
+    )
+    assert done.returncode == 0, done.stderr
+    seed = str(student_seed(5, "ann"))
+    answers = tmp_path / "out" / "keys" / "ann" / "answers"
+    passed = _cli("exercises", "check", "2", str(answers / "02-bias.txt"), "--seed", seed)
+    assert passed.returncode == 0 and "bias: passed (2/2)" in passed.stdout
+    blank = tmp_path / "out" / "students" / "ann" / "answers" / "02-bias.txt"
+    failed = _cli("exercises", "check", "2", str(blank), "--seed", seed)
+    assert failed.returncode == 1 and "is not a number" in failed.stdout
+    hint = _cli("exercises", "hint", "5", "--level", "2")
+    assert "Hint 2/3:" in hint.stdout and "Hint 3/3" not in hint.stdout
+    shown = _cli("exercises", "show", "4", "--seed", seed, "--svg", str(tmp_path / "g.svg"))
+    assert shown.returncode == 0 and (tmp_path / "g.svg").read_text().count("<svg") == 1
+    listed = _cli(
+        "exercises", "list", "--path", str(Path(__file__).parents[1] / "examples" / "exercises")
+    )
+    assert "sigmoid-gate" in listed.stdout and "spot-the-bug" in listed.stdout

@@ -1,0 +1,149 @@
+"""Student code runs in a separate, limited process: whatever it does, the checker reports it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnscalar.exercises import Limits, all_exercises, check_files
+from nnscalar.exercises.sandbox import Job, run_jobs
+
+LIMITS = Limits(time=2.0, memory_mb=256)
+WEIGHTED = all_exercises()[0]  # weighted-input: answer `z`
+
+
+def _run(source: str, limits: Limits = LIMITS) -> tuple[str, str, str]:
+    outcome = run_jobs([Job("weighted-input", source, "answer.py", 1)], limits)[0]
+    return outcome.status, outcome.error, outcome.output
+
+
+def test_a_right_answer_in_a_python_file(tmp_path):
+    path = tmp_path / "answer.py"
+    path.write_text("print('computing')\nz = 0.5 * 0.5 + 0.5 * 1.5 + 1.5 * 0.5 - 0.5\nz = 5.5\n")
+    result = check_files([(WEIGHTED, path, 1)], LIMITS)[0]
+    assert result.passed
+    assert result.output == "computing\n"
+
+
+def test_an_infinite_loop_is_stopped_and_reported():
+    status, error, _ = _run("while True:\n    pass\n")
+    assert status == "timeout"
+    assert error == (
+        "time limit: the code ran longer than 2 s and was stopped (an infinite "
+        "loop, or far too much work?)"
+    )
+
+
+def test_a_loop_that_ignores_the_alarm_is_killed():
+    status, error, _ = _run("x = 10 ** (10 ** 9)\n")  # one long C call: no signal handler runs
+    assert status == "timeout"
+    assert error.startswith("time limit: the code ran longer than 2 s")
+
+
+def test_a_crash_shows_the_students_lines():
+    status, error, _ = _run("def f():\n    return 1 / 0\n\nz = f()\n")
+    assert status == "crash"
+    assert error == (
+        "line 4, in <module>: z = f()\nline 2, in f: return 1 / 0\n"
+        "ZeroDivisionError: division by zero"
+    )
+
+
+def test_a_syntax_error():
+    status, error, _ = _run("z = (1 +\n")
+    assert (status, error) == ("crash", "SyntaxError on line 1: '(' was never closed")
+
+
+def test_sys_exit_is_reported():
+    status, error, _ = _run("import sys\nsys.exit(3)\n")
+    assert (status, error) == (
+        "exit",
+        "the code called sys.exit(3); a solution must define its answer and return, not exit",
+    )
+
+
+def test_os_exit_kills_only_the_child():
+    status, error, _ = _run("import os\nos._exit(4)\n")
+    assert status == "exit"
+    assert error.startswith("the code ended the checker's process with exit code 4")
+
+
+def test_a_fork_bomb_is_refused():
+    status, error, _ = _run("import os\nwhile True:\n    os.fork()\n")
+    assert (status, error) == (
+        "blocked",
+        "os.fork was refused: starting processes is not allowed in the checker",
+    )
+
+
+def test_subprocess_is_refused():
+    status, error, _ = _run("import subprocess\n")
+    assert status == "blocked"
+    assert error.startswith("import subprocess was refused")
+
+
+def test_a_huge_allocation_hits_the_memory_limit():
+    status, error, _ = _run("x = bytearray(10 ** 10)\n")
+    assert status == "memory"
+    assert error.startswith("memory limit: the code tried to use more than the memory allowed")
+
+
+def test_the_network_is_refused():
+    status, error, _ = _run("import socket\nsocket.create_connection(('example.com', 80))\n")
+    assert (status, error) == (
+        "blocked",
+        "socket.getaddrinfo was refused: the network is not allowed in the checker",
+    )
+
+
+def test_output_is_captured_and_capped():
+    status, _, output = _run(
+        "for i in range(100000):\n    print('spam')\nz = 5.5\n", Limits(time=2.0, output_chars=20)
+    )
+    assert status == "ok"
+    assert output == "spam\nspam\nspam\nspam\n\n… (499980 more characters)"
+
+
+def test_output_around_the_checker_is_kept_apart():
+    status, _, output = _run("import os\nos.write(1, b'raw')\nz = 5.5\n")
+    assert status == "ok"
+    assert output == "raw\n"
+
+
+def test_after_a_killed_job_the_next_jobs_still_run():
+    jobs = [
+        Job("weighted-input", "x = 10 ** (10 ** 9)\n", "a.py", 1),
+        Job("weighted-input", "z = 5.5\n", "b.py", 1),
+        Job("weighted-input", "import os\nos._exit(1)\n", "c.py", 1),
+        Job("weighted-input", "z = 1.0\n", "d.py", 1),
+    ]
+    outcomes = run_jobs(jobs, LIMITS)
+    assert [o.status for o in outcomes] == ["timeout", "ok", "exit", "ok"]
+    assert [o.data for o in outcomes] == [{}, {"z": 5.5}, {}, {"z": 1.0}]
+
+
+def test_a_code_exercise_needs_a_python_file(tmp_path: Path):
+    path = tmp_path / "answer.txt"
+    path.write_text("x = 1\n")
+    exercise = all_exercises()[5]
+    result = check_files([(exercise, path, 1)], LIMITS)[0]
+    assert result.error == "answer.txt: this exercise is answered with Python code: give a .py file"
+
+
+@pytest.mark.parametrize("number", [6, 13])
+def test_code_exercises_reference_solutions_pass_in_the_sandbox(tmp_path, number):
+    exercise = all_exercises()[number - 1]
+    path = tmp_path / "solution.py"
+    path.write_text(exercise.solution(3))
+    result = check_files([(exercise, path, 3)])[0]
+    assert result.passed, str(result)
+
+
+def test_a_wrong_backward_rule_is_caught_by_gradcheck(tmp_path):
+    exercise = all_exercises()[5]
+    path = tmp_path / "wrong.py"
+    path.write_text("def local_derivative(a, out):\n    return -out\n")
+    result = check_files([(exercise, path, 3)], LIMITS)[0]
+    assert not result.passed
+    assert all(p.message.startswith("gradcheck: yours ") for p in result.parts)

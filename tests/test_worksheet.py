@@ -1,0 +1,120 @@
+"""Worksheets, notebooks and answer keys: one seed, one exercise, in every format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from markdown_it import MarkdownIt
+from nbclient import NotebookClient
+
+from nnscalar.errors import ConfigError
+from nnscalar.exercises import all_exercises, check_files, student_seed
+from nnscalar.exercises.worksheet import (
+    answer_file_name,
+    notebook,
+    read_students,
+    write_worksheets,
+)
+
+ITEMS = list(enumerate(all_exercises(), start=1))
+CLASS_SEED = 2024
+
+
+@pytest.fixture(scope="module")
+def handout(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("handout")
+    write_worksheets(out, CLASS_SEED, ["alice", "bob"], ITEMS)
+    return out
+
+
+def test_files_per_student_and_a_separate_key(handout):
+    alice = handout / "students" / "alice"
+    for name in ("worksheet.md", "worksheet.html", "worksheet.ipynb"):
+        assert (alice / name).is_file()
+    assert sorted(p.name for p in (alice / "answers").iterdir()) == sorted(
+        answer_file_name(n, e) for n, e in ITEMS
+    )
+    assert (handout / "keys" / "alice" / "answer_key.html").is_file()
+    assert not (alice / "answer_key.md").exists()
+    seeds = (handout / "seeds.csv").read_text().splitlines()
+    assert seeds == [
+        "student,seed",
+        f"alice,{student_seed(CLASS_SEED, 'alice')}",
+        f"bob,{student_seed(CLASS_SEED, 'bob')}",
+    ]
+
+
+def test_every_format_shows_the_same_exercise(handout):
+    seed = student_seed(CLASS_SEED, "alice")
+    folder = handout / "students" / "alice"
+    markdown = (folder / "worksheet.md").read_text()
+    book = json.loads((folder / "worksheet.ipynb").read_text())
+    statements = [c["source"] for c in book["cells"] if c["id"].endswith("-statement")]
+    page = (folder / "worksheet.html").read_text()
+    for (_, exercise), cell in zip(ITEMS, statements):
+        statement = exercise.statement(seed)
+        assert statement in markdown
+        assert statement in cell
+        assert MarkdownIt("commonmark").render(statement) in page
+    assert page.count("<svg") == sum(e.graph is not None for _, e in ITEMS)
+    assert markdown != (handout / "students" / "bob" / "worksheet.md").read_text()
+
+
+def test_the_answer_key_agrees_with_the_worksheet(handout):
+    seed = student_seed(CLASS_SEED, "bob")
+    key = handout / "keys" / "bob"
+    items = [(e, key / "answers" / answer_file_name(n, e), seed) for n, e in ITEMS]
+    results = check_files(items)
+    assert [r.passed for r in results] == [True] * len(ITEMS), [str(r) for r in results]
+    text = (key / "answer_key.md").read_text()
+    assert "Backward (the chain rule, node by node from the output):" in text
+    assert (key / "graphs" / "04-expression-gradients-key.svg").is_file()
+
+
+def test_the_templates_fail_with_a_clear_message(handout):
+    seed = student_seed(CLASS_SEED, "alice")
+    number, exercise = ITEMS[0]
+    path = handout / "students" / "alice" / "answers" / answer_file_name(number, exercise)
+    result = check_files([(exercise, path, seed)])[0]
+    assert result.error == (
+        f"{path.name}, line 2, column 5: the value of z is not a number: "
+        "unexpected character '?' at column 1; an expression uses numbers, "
+        "names, + - * / ** ( ) and functions like tanh(x)"
+    )
+
+
+def test_notebooks_are_valid_nbformat(handout):
+    for path in (
+        handout / "students" / "alice" / "worksheet.ipynb",
+        handout / "keys" / "alice" / "answer_key.ipynb",
+    ):
+        nbformat.validate(nbformat.read(path, as_version=4))
+
+
+def test_the_filled_notebook_runs_and_every_check_passes(tmp_path):
+    seed = student_seed(CLASS_SEED, "carol")
+    book = nbformat.from_dict(notebook("carol", seed, ITEMS, filled=True))
+    client = NotebookClient(
+        book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    checks = [c for c in book.cells if c.get("id", "").endswith("-check")]
+    assert len(checks) == len(ITEMS)
+    for cell in checks:
+        text = cell.outputs[0]["data"]["text/plain"]
+        assert ": passed (" in text, text
+
+
+def test_read_students(tmp_path):
+    path = tmp_path / "ids.txt"
+    path.write_text("alice\n\n# a comment\nbob  # late\n")
+    assert read_students(path) == ["alice", "bob"]
+    path.write_text("alice\nalice\n")
+    with pytest.raises(ConfigError, match="line 2: 'alice' repeats line 1"):
+        read_students(path)
+    path.write_text("..\n")
+    with pytest.raises(ConfigError, match=r"student id '\.\.' cannot name a folder"):
+        read_students(path)
