@@ -22,12 +22,19 @@ from .explain import backward_steps, forward_steps
 from .expr import parse
 from .gradcheck import GradcheckReport, gradcheck
 from .nn import MLP, Layer, Neuron, Synapse
+from .optim import SGD, Adagrad, Adam, AdamW, CosineLR, RMSprop, StepLR
 from .render import draw, draw_network, draw_neuron
+from .train import Trainer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MLP",
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "CosineLR",
     "DomainError",
     "GradcheckReport",
     "Layer",
@@ -35,8 +42,11 @@ __all__ = [
     "Neuron",
     "NonFiniteError",
     "NotANumberError",
+    "RMSprop",
     "ShapeError",
+    "StepLR",
     "Synapse",
+    "Trainer",
     "Value",
     "__version__",
     "activations",

@@ -19,13 +19,15 @@ def expected_prints(block: str) -> list[list[str]] | None:
     print has no such comment (then the block is only run)."""
     rows = []
     for line in block.splitlines():
+        if "print(" in line and not line.startswith("print("):
+            return None  # prints inside loops or functions: output lines do not map one to one
         if line.startswith("print("):
             comment = line.split("#", 1)[1] if "#" in line else ""
             numbers = re.findall(r"-?\d+\.\d+(?=\.\.\.)", comment)
             if not numbers:
                 return None
             rows.append(numbers)
-    return rows
+    return rows or None
 
 
 def test_every_python_example_runs_and_prints_its_promised_numbers(tmp_path, monkeypatch):
