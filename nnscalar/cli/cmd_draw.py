@@ -9,6 +9,7 @@ from ..engine import Value
 from ..errors import ConfigError
 from ..render import Drawing, draw, draw_network
 from ..render.examples import EXAMPLES, example
+from ._arguments import add_expression_arguments
 
 EPILOG = """examples:
   nnscalar draw "tanh(x1*w1 + x2*w2 + b)" --set x1=2,x2=0,w1=-3,w2=1,b=6.88 --backward -o g.svg
@@ -27,14 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("expression", nargs="?", help='a typed expression, e.g. "tanh(x*w + b)"')
-    parser.add_argument(
-        "--set",
-        dest="values",
-        default="",
-        metavar="NAME=NUMBER,...",
-        help="values of the expression's names, e.g. x1=2,w1=-3",
-    )
+    add_expression_arguments(parser)
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--example", choices=sorted(EXAMPLES), help="a built-in graph")
     source.add_argument("--model", metavar="PATH", help="a model file saved by MLP.save")

@@ -8,6 +8,7 @@ import sys
 from ..engine import Value
 from ..errors import ConfigError
 from ..expr import parse, parse_assignments, parse_numbers
+from ._arguments import add_expression_arguments
 
 EPILOG = """examples:
   nnscalar step "tanh(x1*w1 + x2*w2 + b)" --set x1=2,x2=0,w1=-3,w2=1,b=6.88
@@ -28,14 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("expression", nargs="?", help='a typed expression, e.g. "tanh(x*w + b)"')
-    parser.add_argument(
-        "--set",
-        dest="values",
-        default="",
-        metavar="NAME=NUMBER,...",
-        help="values of the expression's names, e.g. x1=2,w1=-3",
-    )
+    add_expression_arguments(parser)
     parser.add_argument("--model", metavar="PATH", help="a model file saved by MLP.save")
     parser.add_argument("--input", metavar="X1,X2,...", help="--model: one sample, e.g. 0.5,-1")
     parser.add_argument(
