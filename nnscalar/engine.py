@@ -20,6 +20,7 @@ from typing import Union
 
 from .errors import (
     DomainError,
+    FloatOverflowError,
     NNScalarError,
     NonFiniteError,
     NotANumberError,
@@ -547,7 +548,7 @@ def _overflow(op: str, operands: tuple, data: float | None = None) -> NNScalarEr
                 f"{op}({_operands_text(operands)}): an operand is {x}; valid: finite numbers"
             )
     got = f" (got {data})" if data is not None else ""
-    return DomainError(
+    return FloatOverflowError(
         f"{op}({_operands_text(operands)}) overflows a float{got}; valid: results of magnitude "
         "below 1.8e308 — scale the inputs down or use a smaller learning rate"
     )

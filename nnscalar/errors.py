@@ -11,6 +11,10 @@ class DomainError(NNScalarError, ValueError, ArithmeticError):
     """An operation got a value outside its domain (log of 0, division by 0) or overflowed."""
 
 
+class FloatOverflowError(DomainError):
+    """A result or gradient grew past the largest float (about 1.8e308)."""
+
+
 class NotANumberError(NNScalarError, TypeError):
     """Something that is not a real number was given where a number or a Value was expected."""
 

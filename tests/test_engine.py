@@ -180,6 +180,16 @@ def test_domain_errors_name_the_op_and_value(name, f, words):
         assert word in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "f", [lambda: Value(1000.0).exp(), lambda: Value(1e200) * 1e200, lambda: Value(10.0) ** 400]
+)
+def test_overflow_has_its_own_error_type(f):
+    from nnscalar.errors import FloatOverflowError
+
+    with pytest.raises(FloatOverflowError, match="overflows a float"):
+        f()
+
+
 def test_kinks_are_fine_without_a_graph():
     with no_grad():
         assert Value(0.0).sqrt().data == 0.0
