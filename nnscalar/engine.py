@@ -31,6 +31,7 @@ from .errors import (
 __all__ = [
     "Value",
     "is_grad_enabled",
+    "layer_sums",
     "log_softmax",
     "no_grad",
     "topological_order",
@@ -327,38 +328,77 @@ class Value:
         they had, as in PyTorch: call `zero_grad` between steps, or accumulate on purpose.
         """
         upstream = _number(grad, "backward")
-        order = topological_order(self)
-        for node in order:
-            if node.parents:
-                node.grad = 0.0
+        inner, leaves = _inner_nodes(self)  # non-leaves in topological order, grads set to 0
         self.grad += upstream
-        for node in reversed(order):
+        for node in reversed(inner):
             g = node.grad
-            if g:  # a node with no gradient passes none back (a dead relu's whole subtree)
-                for parent, local in zip(node.parents, node.local_grads):
+            if not g:  # a node with no gradient passes none back (a dead relu's whole subtree)
+                continue
+            parents = node.parents
+            n = len(parents)  # most nodes have 1 or 2 parents: spelled out, they run faster
+            if n == 1:
+                parents[0].grad += node.local_grads[0] * g
+            elif n == 2:
+                (a, b), (da, db) = parents, node.local_grads
+                a.grad += da * g
+                b.grad += db * g
+            else:
+                for parent, local in zip(parents, node.local_grads):
                     parent.grad += local * g
-        _check_finite_grads(order)
+        _check_finite_grads(leaves)
 
 
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each once, parents before children: leaves first, root last.
 
-    An explicit stack instead of recursion, so a chain of a million nodes works.
+    An explicit stack instead of recursion, so a chain of a million nodes works: it holds
+    (node, iterator over the node's parents still to visit), depth-first, first operand first.
     """
     order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    visited = {root}
+    stack = [(root, iter(root.parents))]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)  # every parent is already in `order`
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            for parent in reversed(node.parents):  # so the first operand comes out first
-                if parent not in visited:
-                    stack.append((parent, False))
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                if parent.parents:  # go down into it; come back to `node` later
+                    stack.append((parent, iter(parent.parents)))
+                    break
+                order.append(parent)  # a leaf
+        else:  # every parent of `node` is in `order`
+            stack.pop()
+            order.append(node)
     return order
+
+
+def _inner_nodes(root: Value) -> tuple[list[Value], dict[Value, None]]:
+    """The non-leaf nodes `root` depends on in topological order, each with its grad set to 0.0;
+    and its leaves (a dict used as an ordered set: first met, first checked).
+
+    The 0.0 is a float object of this call's own, so `node.grad is zero` also says "visited"
+    without a set of visited nodes. Depth-first, first operand first, as topological_order.
+    """
+    zero = float(0)  # a new object each call, unlike the literal 0.0 that new nodes hold
+    inner: list[Value] = []
+    leaves: dict[Value, None] = {}
+    if not root.parents:
+        return inner, {root: None}
+    root.grad = zero
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent.grad is not zero:
+                if parent.parents:  # go down into it; come back to `node` later
+                    parent.grad = zero
+                    stack.append((parent, iter(parent.parents)))
+                    break
+                leaves[parent] = None
+        else:  # every parent of `node` is done
+            stack.pop()
+            inner.append(node)
+    return inner, leaves
 
 
 def zero_grad(values: Iterable[Value]) -> None:
@@ -410,6 +450,35 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Valu
         locals_ = (*xs, 1.0)
         arg = tuple(xs)
     return _result(z, "wsum", parents, locals_, arg)
+
+
+def layer_sums(
+    weight_rows: Sequence[Sequence[Value]], inputs: Sequence[Operand], biases: Sequence[Value]
+) -> list[Value]:
+    """`weighted_sum` for each neuron of a layer fed the same `inputs`: one node per neuron, the
+    same nodes as `weighted_sum` gives, with the inputs' data and tuples worked out once."""
+    if not (inputs and all(type(x) is Value for x in inputs)):
+        if all(type(x) is float and -_INF < x < _INF for x in inputs):
+            xs = tuple(inputs)  # the first layer: plain numbers stay numbers, kept in `arg`
+            locals_ = (*xs, 1.0)
+            out = []
+            for weights, bias in zip(weight_rows, biases):
+                if len(weights) != len(xs):
+                    return [weighted_sum(w, inputs, b) for w, b in zip(weight_rows, biases)]
+                z = sum(map(_mul, [w.data for w in weights], xs), 0.0) + bias.data
+                out.append(_result(z, "wsum", (*weights, bias), locals_, xs))
+            return out
+        return [weighted_sum(w, inputs, b) for w, b in zip(weight_rows, biases)]
+    ins = tuple(inputs)
+    xs = [x.data for x in ins]
+    out = []
+    for weights, bias in zip(weight_rows, biases):
+        if len(weights) != len(ins):
+            raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(ins)} inputs")
+        ws = [w.data for w in weights]
+        z = sum(map(_mul, ws, xs), 0.0) + bias.data
+        out.append(_result(z, "wsum", (*weights, *ins, bias), (*xs, *ws, 1.0), ins))
+    return out
 
 
 def log_softmax(logits: Sequence[Operand]) -> list[Value]:
@@ -561,9 +630,9 @@ def _infinite_slope(op: str, operands: tuple) -> DomainError:
     )
 
 
-def _check_finite_grads(order: list[Value]) -> None:
-    for node in order:
-        if not node.parents and not -_INF < node.grad < _INF:
+def _check_finite_grads(leaves: Iterable[Value]) -> None:
+    for node in leaves:
+        if not -_INF < node.grad < _INF:
             raise NonFiniteError(
                 f"backward: the gradient of {describe(node)} became {node.grad}; the graph has "
                 "a slope too steep for floats — scale the inputs or lower the learning rate"

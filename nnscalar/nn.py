@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .activations import ACTIVATIONS, Activation, activation_name, get_activation
-from .engine import Operand, Value, no_grad, weighted_sum
+from .engine import Operand, Value, layer_sums, no_grad, weighted_sum
 from .errors import ConfigError, NonFiniteError, NotANumberError, ShapeError
 from .modelfile import match_weights, read_model, write_model
 
@@ -246,7 +246,23 @@ class Layer:
     def __call__(self, xs: Sequence[Operand]) -> list[Value]:
         if len(xs) != self.n_inputs:
             raise ShapeError(f"layer {self.name} expects {self.n_inputs} inputs, got {len(xs)}")
-        return [n(xs) for n in self.neurons]
+        neurons = self.neurons
+        if not all(n.fused for n in neurons):
+            return [n(xs) for n in neurons]
+        # Fused: one node per neuron as Neuron.__call__ records, the inputs handled once.
+        zs = layer_sums([n.weights for n in neurons], xs, [n.bias for n in neurons])
+        outs = []
+        for n, z in zip(neurons, zs):
+            z.label = n._z_label
+            apply = n._apply
+            if apply is None:
+                out = z
+            else:
+                out = apply(z)
+                out.label = n._out_label
+            n.inputs, n.z, n.output = xs, z, out
+            outs.append(out)
+        return outs
 
     def parameters(self) -> list[Value]:
         """Each neuron's parameters in turn (its weights in input order, then its bias)."""
@@ -330,7 +346,7 @@ class MLP:
         _check_sample(x, self.n_inputs)
         out: Sequence[Operand] = x
         for layer in self.layers:
-            out = [n(out) for n in layer.neurons]
+            out = layer(out)
         return out[0] if len(out) == 1 else out
 
     def predict(self, x: Sequence[Operand]) -> float | list[float]:
