@@ -80,13 +80,14 @@ def _written(node: Value, texts: Sequence[str]) -> str:
     if op == "abs":
         return f"|{texts[0]}|"
     if op == "sum":
-        return " + ".join(texts)
+        # a sum of one term (or none) is still a node of its own: written as a call
+        return " + ".join(texts) if len(texts) > 1 else f"sum({', '.join(texts)})"
     if op == "wsum":
         n = len(node.arg)
         products = [f"{_paren(w)}·{_paren(x)}" for w, x in zip(texts[:n], texts[n : 2 * n])]
         return " + ".join([*products, texts[-1]])
     if op == "log_softmax":
-        return f"log_softmax({', '.join(texts)})[{node.arg + 1}]"
+        return f"log_softmax({', '.join(texts)})[{node.arg}]"  # k counts from 0, as the engine
     if ops.OPS[op].param:
         return f"{op}({texts[0]}, {number(node.arg)})"
     return f"{op}({texts[0]})"
@@ -233,6 +234,14 @@ class BackwardStep:
     upstream: float  # d(root)/d(node), complete when the step runs
     terms: tuple[Term, ...]  # one per parent edge, in operand order (a + a has two)
     forward: str  # the node's forward equation, e.g. "n4 = tanh(n3)"
+
+    @property
+    def last_terms(self) -> tuple[Term, ...]:
+        """The last term of each distinct parent: its `grad_after` is the grad after this step.
+
+        A parent used twice (`x*x`) has two terms; a quiz asks for its gradient once, at the end.
+        """
+        return tuple({term.parent: term for term in self.terms}.values())
 
 
 def forward_steps(root: Value) -> list[ForwardStep]:

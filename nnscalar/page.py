@@ -17,6 +17,7 @@ from pathlib import Path
 from .engine import Value
 from .explain import backward_steps, forward_steps, number
 from .render import draw
+from .render.drawing import write_file
 
 __all__ = ["StepPage"]
 
@@ -34,7 +35,7 @@ button:disabled { opacity: 0.45; cursor: default; }
 .hint { color: #757575; font-size: 13px; }
 #graph { background: #fff; border: 1px solid #e0e0e0; border-radius: 8px; padding: 6px;
          overflow: auto; }
-#graph svg { width: 100%; height: auto; max-height: 62vh; display: block; }
+#graph svg { width: 100%; height: auto; max-height: 62vh; display: block; margin: 0 auto; }
 .node.current polygon, .node.current ellipse { stroke: #e65100; stroke-width: 3px; }
 .node.parent polygon, .node.parent ellipse { stroke: #2e7d32; stroke-width: 2.5px; }
 .edge.current path { stroke: #e65100; stroke-width: 2.5px; }
@@ -70,13 +71,17 @@ _JS = r"""
   const byTitle = {};
   svg.querySelectorAll("g.node, g.edge").forEach(function (g) {
     const t = g.querySelector("title");
-    if (t) byTitle[t.textContent] = g;
+    // a + a draws two edges with one title: keep every element of a title
+    if (t) (byTitle[t.textContent] = byTitle[t.textContent] || []).push(g);
   });
+  function mark(title, name) {
+    (byTitle[title] || []).forEach(function (g) { g.classList.add(name); });
+  }
   // one gradient label under each value box
   const labels = {};
   data.nodes.forEach(function (n) {
-    const g = byTitle[n.id];
-    if (!g) return;
+    if (!byTitle[n.id]) return;
+    const g = byTitle[n.id][0];
     const box = g.getBBox();
     const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
     label.setAttribute("x", box.x + box.width / 2);
@@ -92,7 +97,7 @@ _JS = r"""
 
   let position = 0;  // steps done: 0 is the start, total is the end
   let quiz = false;
-  const answered = {};  // step index -> [true/false per term]
+  const answered = {};  // step index -> {term index: right?}
   let asked = 0, right = 0;
   const $ = function (id) { return document.getElementById(id); };
   function esc(s) {
@@ -128,16 +133,15 @@ _JS = r"""
       cell.textContent = known ? grads[n.id] : "·";
     });
     if (step) {
-      [step.node, step.node + "_op"].forEach(function (id) {
-        if (byTitle[id]) byTitle[id].classList.add("current");
-      });
+      mark(step.node, "current");
+      mark(step.node + "_op", "current");
       $("row-" + step.node).classList.add("current");
       Object.keys(byTitle).forEach(function (title) {
         if (title.endsWith("->" + step.node + "_op") || title === step.node + "_op->" + step.node)
-          byTitle[title].classList.add("current");
+          mark(title, "current");
       });
       step.terms.forEach(function (t) {
-        if (byTitle[t.parent]) byTitle[t.parent].classList.add("parent");
+        mark(t.parent, "parent");
         $("row-" + t.parent).classList.add("parent");
         if (labels[t.parent] && revealed(position - 1)) labels[t.parent].classList.add("fresh");
       });
@@ -162,16 +166,18 @@ _JS = r"""
       "/∂" + esc(step.name) + " = " + esc(step.upstreamText) + "</p>";
     if (!revealed(i)) {
       out += "<div class='quiz'><p>Your turn: each parent's gradient after this step.</p>";
-      step.terms.forEach(function (t, j) {
-        out += "<p class='eq'>grad of " + esc(t.name) + " = <input id='answer-" + j +
-          "' inputmode='decimal' autocomplete='off'></p>";
+      step.questions.forEach(function (q, j) {
+        out += "<p class='eq'>grad of " + esc(q.name) + " = <input id='answer-" + j +
+          "' inputmode='decimal' autocomplete='off'>" +
+          (q.uses > 1 ? " <span class='hint'>(used " + q.uses + " times here)</span>" : "") +
+          "</p>";
       });
       return out + "<button id='check'>Check</button> <span class='hint'>Enter checks</span>" +
         "<p id='quiz-note' class='wrong'></p></div>";
     }
     step.terms.forEach(function (t, j) {
       let mark = "";
-      if (answered[i] !== undefined)
+      if (answered[i] !== undefined && answered[i][j] !== undefined)
         mark = answered[i][j] ? " <span class='right'>✓</span>" : " <span class='wrong'>✗</span>";
       out += "<div class='term eq'>to <b>" + esc(t.name) + "</b>" + mark +
         "\n  local     ∂" + esc(step.name) + "/∂" + esc(t.name) + ": " + esc(t.local) +
@@ -182,18 +188,21 @@ _JS = r"""
   }
   function check() {
     const i = position - 1, step = steps[i];
-    const values = step.terms.map(function (t, j) {
-      return parseFloat($("answer-" + j).value.replace("−", "-"));
+    const values = step.questions.map(function (q, j) {
+      const text = $("answer-" + j).value.trim().replace(/−/g, "-");
+      return text === "" ? NaN : Number(text);  // Number, unlike parseFloat, refuses "1.5x"
     });
     if (values.some(isNaN)) {
       $("quiz-note").textContent = "Type a number in every box, such as -1.5.";
       return;
     }
-    answered[i] = step.terms.map(function (t, j) {
-      return Math.abs(values[j] - t.grad) <= data.tolerance * Math.max(1, Math.abs(t.grad));
+    answered[i] = {};  // term index -> right?, marked on the last edge of each parent
+    step.questions.forEach(function (q, j) {
+      const ok = Math.abs(values[j] - q.grad) <= data.tolerance * Math.max(1, Math.abs(q.grad));
+      answered[i][q.term] = ok;
+      if (ok) right += 1;
     });
     asked += values.length;
-    right += answered[i].filter(Boolean).length;
     show();
   }
   function go(delta) {
@@ -223,11 +232,15 @@ _JS = r"""
 
 
 def _svg_body(svg: str) -> str:
-    """The `<svg>` element alone, sized by the page's CSS instead of its own points."""
+    """The `<svg>` element alone: as wide as the page allows, but never wider than drawn."""
     start = svg.index("<svg")
     body = svg[start:]
     head_end = body.index(">")
-    head = re.sub(r'\s(width|height)="[^"]*"', "", body[:head_end])
+    head = body[:head_end]
+    width = re.search(r'\swidth="([^"]*)"', head)
+    head = re.sub(r'\s(width|height)="[^"]*"', "", head)
+    if width:  # a small graph stays its own size instead of being blown up to the page's width
+        head += f' style="max-width: {width.group(1)}"'
     return head + body[head_end:]
 
 
@@ -268,6 +281,15 @@ class StepPage:
                 "name": step.name,
                 "forward": step.forward,
                 "upstreamText": number(step.upstream),
+                "questions": [
+                    {
+                        "name": t.parent_name,
+                        "term": t.index,
+                        "grad": t.grad_after,
+                        "uses": sum(1 for u in step.terms if u.parent is t.parent),
+                    }
+                    for t in step.last_terms
+                ],
                 "terms": [
                     {
                         "parent": ids[t.parent],
@@ -336,9 +358,7 @@ grad(parent) += local derivative × grad(node).</p>
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to `path` (UTF-8) and return the path."""
-        target = Path(path)
-        target.write_text(self.html(), encoding="utf-8")
-        return target
+        return write_file(Path(path), self.html().encode())
 
     def _repr_html_(self) -> str:
         # An iframe keeps the page's ids, styles and script apart from the notebook's.

@@ -142,20 +142,25 @@ class Walkthrough:
             border_style="blue",
         )
 
-    def start(self) -> None:
-        """The forward table and where backward() starts."""
+    def start(self) -> bool:
+        """The forward table and where backward() starts; False when there is no step to show."""
         self.console.print(self.forward_table())
+        if not self.steps:
+            self.console.print("The output is a leaf: there is nothing to propagate.")
+            return False
         self.console.print(
             Text(
                 f"Backward starts at the output: ∂{self.root_name}/∂{self.root_name} = "
-                f"{number(self.steps[0].upstream) if self.steps else '1.0'}; then each node, in "
-                "reverse topological order, passes its gradient to its parents."
+                f"{number(self.steps[0].upstream)}; then each node, in reverse topological "
+                "order, passes its gradient to its parents."
             )
         )
+        return True
 
     def show_all(self) -> None:
         """Everything at once: the forward table, every step, the final gradients."""
-        self.start()
+        if not self.start():
+            return
         for index in range(len(self.steps)):
             self.console.print(self.step_panel(index))
         self.console.print(self.grads_table(len(self.steps)))
@@ -171,9 +176,7 @@ class Walkthrough:
 
     def browse(self) -> int:
         """Step forward and back (Enter/n, p, q); returns how many steps were shown at the end."""
-        self.start()
-        if not self.steps:
-            self.console.print("The output is a leaf: there is nothing to propagate.")
+        if not self.start():
             return 0
         index = 0
         while True:
@@ -204,7 +207,8 @@ class Walkthrough:
         An answer within `tolerance` × max(1, |right answer|) counts; arithmetic like `0.5*-3` is
         allowed. A miss shows the right answer and how it comes about.
         """
-        self.start()
+        if not self.start():
+            return Score(0, 0, finished=True)
         asked = right = 0
         for index, step in enumerate(self.steps):
             self.console.print(self.grads_table(index))
@@ -220,27 +224,30 @@ class Walkthrough:
                 )
             )
             marks: dict[int, bool] = {}
-            for i, term in enumerate(step.terms):
+            for term in step.last_terms:  # one question per parent, even when it is used twice
+                edges = [t for t in step.terms if t.parent is term.parent]
+                uses = f"; {term.parent_name} enters {len(edges)} times" if len(edges) > 1 else ""
                 guess = self._answer(
                     f"grad of {term.parent_name} after this step "
-                    f"(∂{self.root_name}/∂{term.parent_name}) = "
+                    f"(∂{self.root_name}/∂{term.parent_name}{uses}) = "
                 )
                 if guess is None:
                     score = Score(asked, right, finished=False)
                     self.console.print(f"Stopped. {score.text}")
                     return score
                 asked += 1
-                marks[i] = abs(guess - term.grad_after) <= tolerance * max(
-                    1.0, abs(term.grad_after)
-                )
-                if marks[i]:
+                answer = term.grad_after
+                marks[term.index] = abs(guess - answer) <= tolerance * max(1.0, abs(answer))
+                if marks[term.index]:
                     right += 1
-                    self.console.print(f"[green]✓ right:[/] {number(term.grad_after)}")
+                    self.console.print(f"[green]✓ right:[/] {number(answer)}")
                 else:
+                    how = "".join(
+                        f"\n  {t.local_text}\n  {t.chain_text}\n  {t.update_text}" for t in edges
+                    )
                     self.console.print(
                         f"[red]✗ not quite:[/] you gave {number(guess)}, the gradient is "
-                        f"[bold]{number(term.grad_after)}[/]\n  "
-                        + escape(f"{term.local_text}\n  {term.chain_text}\n  {term.update_text}")
+                        f"[bold]{number(answer)}[/]" + escape(how)
                     )
             self.console.print(self.step_panel(index, marks))
         score = Score(asked, right, finished=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import assume, given, settings
@@ -13,6 +14,7 @@ from nnscalar.engine import Value, log_softmax, topological_order, vsum, weighte
 from nnscalar.errors import DomainError
 from nnscalar.explain import backward_steps, forward_steps, node_names, number, replay
 from nnscalar.expr import parse
+from nnscalar.losses import cross_entropy
 from nnscalar.nn import MLP, Neuron
 
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
@@ -136,7 +138,30 @@ def test_fused_ops_are_written_out() -> None:
         "d(Σ wᵢxᵢ + b)/db = 1",
     ]
     entries = log_softmax([w1, x])
-    assert forward_steps(entries[1])[-1].formula == "log_softmax(w1, x)[2]"
+    # entry k = 1 (the engine's `arg`, counted from 0 like a Python index), not [2]
+    assert forward_steps(entries[1])[-1].formula == "log_softmax(w1, x)[1]"
+
+
+def test_cross_entropy_names_the_class_as_the_engine_counts_it() -> None:
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(0.5, label="c")
+    loss = cross_entropy([[a, b, c]], [1])
+    texts = [s.text for s in forward_steps(loss)]
+    assert texts[3].startswith("n1 = log_softmax(a, b, c)[1] = log_softmax(1.0, 2.0, 0.5)[1] = ")
+    assert texts[4] == "n2 = sum(n1) = sum(-0.4644) = -0.4644"  # one term: still a node
+    softmax_step = backward_steps(loss)[-1]
+    # [i = k] with the same 0-based k: only b (i = 1) gets the 1
+    assert softmax_step.terms[0].local_text == (
+        "d(log_softmax(a)ₖ)/daᵢ = [i = k] − exp(a − (ak − out)) = "
+        "[0 = 1] − exp(1.0 − (2.0 − (-0.4644))) = -0.2312"
+    )
+    assert [re.findall(r"\[\d = \d\]", t.local_text) for t in softmax_step.terms] == [
+        ["[0 = 1]"],
+        ["[1 = 1]"],
+        ["[2 = 1]"],
+    ]
+    assert softmax_step.terms[1].local == pytest.approx(
+        1.0 - math.exp(2.0) / (math.exp(1.0) + math.exp(2.0) + math.exp(0.5))
+    )
 
 
 def test_names_are_labels_else_numbered_and_always_unique() -> None:

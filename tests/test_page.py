@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from nnscalar.engine import Value, topological_order
+from nnscalar.errors import RenderError
 from nnscalar.explain import backward_steps, number
 from nnscalar.expr import parse
 from nnscalar.nn import MLP, Neuron
@@ -94,6 +95,16 @@ def test_jupyter_shows_the_page_in_an_iframe() -> None:
 def test_save_writes_utf8(tmp_path: Path) -> None:
     path = StepPage(_neuron()).save(tmp_path / "walk.html")
     assert path.read_text(encoding="utf-8") == StepPage(_neuron()).html()
+    with pytest.raises(RenderError, match=r"cannot write '.*nowhere/walk.html'"):
+        StepPage(_neuron()).save(tmp_path / "nowhere" / "walk.html")
+
+
+def test_the_graph_is_never_drawn_larger_than_its_own_size() -> None:
+    text = StepPage(parse("x*y").build({"x": 2.0, "y": 3.0})).html()
+    (head,) = re.findall(r"<svg[^>]*>", text)
+    width = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', head).group(1)
+    assert f'style="max-width: {round(float(width))}pt"' in head
+    assert ' width="' not in head and ' height="' not in head
 
 
 # --- in the browser -----------------------------------------------------------------------------
@@ -231,5 +242,28 @@ def test_quiz_hides_grads_until_answered(browser: object, tmp_path: Path) -> Non
     ) == ["right", "wrong"]
     assert page.text_content("#score") == "Score: 3 of 4"
     assert "grad of y: 0.0 + 3.0 = 3.0" in page.text_content("#equations")
+    assert problems == []
+    page.close()
+
+
+def test_quiz_asks_once_for_a_parent_used_twice(browser: object, tmp_path: Path) -> None:
+    page, problems = _open(browser, parse("x*x").build({"x": 3.0}), tmp_path)
+    page.check("#quiz")
+    page.click("#next")
+    assert page.eval_on_selector_all("#equations input", "els => els.length") == 1
+    assert "(used 2 times here)" in page.text_content("#equations")
+    assert page.is_disabled("#next")
+    # both edges of x·x highlighted, though they share one title
+    assert page.eval_on_selector_all("g.edge.current", "els => els.length") == 3
+    page.fill("#answer-0", "6abc")  # not a number: refused, not read as 6
+    page.press("#answer-0", "Enter")
+    assert page.text_content("#quiz-note") == "Type a number in every box, such as -1.5."
+    page.fill("#answer-0", " 6 ")
+    page.press("#answer-0", "Enter")
+    assert page.text_content("#score") == "Score: 1 of 1"
+    assert page.eval_on_selector_all(
+        ".term .right, .term .wrong", "els => els.map(e => e.className)"
+    ) == ["right"]
+    assert page.text_content("#grad-v0") == "6.0"
     assert problems == []
     page.close()

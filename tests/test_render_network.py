@@ -56,11 +56,20 @@ def test_network_numbers_after_a_call_and_backward():
     assert nodes["title0"] == ["input layer"]
     assert nodes["title1"] == ["hidden layer 1 (relu)"]
     assert nodes["title2"] == ["output layer (linear)"]
+    # each weight's label is a small node on its edge (x1 → L1.N1), coloured as the edge
     w = n1.weights[0]
-    assert (
-        f'headlabel="{w.data:.3g} ∂ {w.grad:.3g}"'
-        in draw_network(mlp, show_weights=True, show_grad=True).dot
-    )
+    assert nodes["w_x1_L1_N1"] == [f"{w.data:.3g}, ∂w {w.grad:.3g}"]
+    assert len([name for name in nodes if name.startswith("w_")]) == 2 * 2 + 2 * 1
+
+
+def test_edges_lie_under_the_circles_and_labels_between_them():
+    mlp = MLP(2, [3, 1], seed=0)
+    text = draw_network(mlp, show_weights=True).dot
+    assert 'outputorder="edgesfirst"' in text  # filled circles cover the lines passing under
+    # x2 (column 0, row +0.5) → L1.N1 (column 1, row -1): the label sits 40 % of the way back
+    # from L1.N1, at column 0.6 and row -1 + 0.4·1.5 = -0.4, in inches 1.56 across, 0.5 down
+    assert re.search(r'w_x2_L1_N1 \[.*pos="1.56,0.5!"\]', text)
+    assert "w_" not in draw_network(mlp).dot  # no labels unless asked
 
 
 def test_neuron_parts_with_the_numbers_of_the_last_call():

@@ -92,6 +92,8 @@ def test_save_picks_the_format_from_the_extension(no_system_dot, tmp_path):
     assert drawing.save(tmp_path / "g.PDF").read_bytes()[:5] == b"%PDF-"
     with pytest.raises(RenderError, match=r"cannot tell the format of '.*g.gif'"):
         drawing.save(tmp_path / "g.gif")
+    with pytest.raises(RenderError, match=r"cannot write '.*missing/g.dot': No such file"):
+        drawing.save(tmp_path / "missing" / "g.dot")  # a project error, not a raw OSError
 
 
 def test_jupyter_sees_svg(no_system_dot):

@@ -104,11 +104,45 @@ def test_quiz_can_stop_early() -> None:
     assert out.getvalue().rstrip().endswith("Stopped. Score: 0 of 1 right (0%)")
 
 
-def test_a_leaf_has_nothing_to_step_through() -> None:
+def test_a_parent_used_twice_is_asked_once_for_its_gradient_after_the_step() -> None:
+    out = io.StringIO()
+    prompts: list[str] = []
+    replies = iter(["6"])  # d(x·x)/dx = 2x = 6: both edges added, not the first edge's 3
+
+    def ask(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(replies)
+
+    root = parse("x*x").build({"x": 3.0})
+    walkthrough = Walkthrough(root, Console(file=out, width=100, color_system=None), ask)
+    assert walkthrough.quiz() == Score(asked=1, right=1, finished=True)
+    assert prompts == ["grad of x after this step (∂n1/∂x; x enters 2 times) = "]
+    # the ✓ goes on the last edge of x, whose update gives the answer
+    assert re.findall(r"to x(?: ✓)?", out.getvalue()) == ["to x", "to x ✓"]
+
+
+def test_a_miss_on_a_parent_used_twice_shows_both_edges() -> None:
+    out = io.StringIO()
+    root = parse("x*x").build({"x": 3.0})
+    Walkthrough(root, Console(file=out, width=100, color_system=None), lambda p: "3").quiz()
+    assert (
+        "✗ not quite: you gave 3.0, the gradient is 6.0\n"
+        "  d(a·b)/da = b = 3.0\n  ∂n1/∂x += ∂n1/∂n1 · ∂n1/∂x = 1.0 · 3.0 = 3.0\n"
+        "  grad of x: 0.0 + 3.0 = 3.0\n"
+        "  d(a·b)/db = a = 3.0\n  ∂n1/∂x += ∂n1/∂n1 · ∂n1/∂x = 1.0 · 3.0 = 3.0\n"
+        "  grad of x: 3.0 + 3.0 = 6.0"
+    ) in out.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["browse", "show_all", "quiz"])
+def test_a_leaf_has_nothing_to_step_through(mode: str) -> None:
     out = io.StringIO()
     walkthrough = Walkthrough(Value(2.0, label="x"), Console(file=out, width=80), lambda p: "")
-    assert walkthrough.browse() == 0
-    assert "The output is a leaf: there is nothing to propagate." in out.getvalue()
+    result = getattr(walkthrough, mode)()
+    assert result == {"browse": 0, "show_all": None, "quiz": Score(0, 0, finished=True)}[mode]
+    text = out.getvalue()
+    assert text.rstrip().endswith("The output is a leaf: there is nothing to propagate.")
+    assert "Backward starts" not in text and "Gradients" not in text
 
 
 # --- the command line (in-process: its own output is not a terminal) --------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import RenderError
 from .renderer import FORMATS, render, render_svg
 
-__all__ = ["Drawing"]
+__all__ = ["Drawing", "write_file"]
 
 
 class Drawing:
@@ -35,14 +35,26 @@ class Drawing:
         target = Path(path)
         fmt = target.suffix.lower().lstrip(".")
         if fmt == "dot":
-            target.write_text(self.dot, encoding="utf-8")
+            content = self.dot.encode()
         elif fmt == "svg":
-            target.write_text(self.svg(), encoding="utf-8")
+            content = self.svg().encode()
         elif fmt in FORMATS:
-            target.write_bytes(render(self.dot, fmt))
+            content = render(self.dot, fmt)
         else:
             raise RenderError(
                 f"cannot tell the format of {str(target)!r} from its extension; "
                 "valid: .svg, .png, .pdf, .dot"
             )
-        return target
+        return write_file(target, content)
+
+
+def write_file(target: Path, content: bytes) -> Path:
+    """Write `content` to `target`; a folder that is missing or not writable is a `RenderError`."""
+    try:
+        target.write_bytes(content)
+    except OSError as exc:
+        raise RenderError(
+            f"cannot write {str(target)!r}: {exc.strerror or exc}; "
+            "valid: a path in an existing folder you can write to"
+        ) from None
+    return target

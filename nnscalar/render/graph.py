@@ -112,7 +112,7 @@ def draw(
         picture.add(place, _value_node(names[node], node, role, options))
         if node.parents:
             op_name = f"v{i}_op"
-            picture.add(place, _op_node(op_name, node))
+            picture.add(place, _op_node(op_name, node, precision))
             picture.connect(op_name, names[node])
             _draw_operands(
                 picture, node, f"v{i}", names, shared_inputs, options, head=op_name, place=place
@@ -127,18 +127,23 @@ def draw(
     return Drawing(dot.digraph(body, rankdir=rankdir, nodesep=0.25, ranksep=0.35))
 
 
+def check_options(rankdir: str, precision: int) -> None:
+    """Refuse a `rankdir` or `precision` no picture can use (shared by every draw function)."""
+    if rankdir not in RANKDIRS:
+        raise ConfigError(f"rankdir={rankdir!r} is not valid; valid: {', '.join(RANKDIRS)}")
+    if not isinstance(precision, int) or isinstance(precision, bool) or precision < 1:
+        raise ConfigError(f"precision={precision!r} is not valid; valid: an int >= 1")
+
+
 def _check_options(
     root: object, rankdir: str, color_by: str | None, precision: int, max_nodes: int
 ) -> None:
     if not isinstance(root, Value):
         raise ConfigError(f"draw needs a Value, got {type(root).__name__} {root!r}")
-    if rankdir not in RANKDIRS:
-        raise ConfigError(f"rankdir={rankdir!r} is not valid; valid: {', '.join(RANKDIRS)}")
+    check_options(rankdir, precision)
     if color_by not in COLOR_BY:
         raise ConfigError(f"color_by={color_by!r} is not valid; valid: None, 'role', 'grad'")
-    if not isinstance(precision, int) or isinstance(precision, bool) or precision < 1:
-        raise ConfigError(f"precision={precision!r} is not valid; valid: an int >= 1")
-    if not isinstance(max_nodes, int) or max_nodes < 1:
+    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
         raise ConfigError(f"max_nodes={max_nodes!r} is not valid; valid: an int >= 1")
 
 
@@ -191,11 +196,11 @@ def _value_node(name: str, node: Value, role: str, options: _Options) -> str:
     return dot.node(name, shape="plain", label=label)
 
 
-def _op_node(name: str, node: Value) -> str:
+def _op_node(name: str, node: Value, precision: int) -> str:
     op = OPS[node.op]
     text = dot.html(op.symbol)
     if op.param:
-        text += f'<br/><font point-size="8">{op.param} {dot.html(node.arg)}</font>'
+        text += f'<br/><font point-size="8">{op.param} {dot.number(node.arg, precision)}</font>'
     elif op.name == "log_softmax":
         text += f'<br/><font point-size="8">entry k = {node.arg}</font>'
     if op.name == "wsum":

@@ -9,23 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
 from . import dot
 from .colors import ROLE_COLORS, sign_color
 from .drawing import Drawing
-from .graph import RANKDIRS
+from .graph import check_options
 
 if TYPE_CHECKING:
     from ..nn import MLP, Neuron
 
 __all__ = ["draw_network", "draw_neuron"]
-
-
-def _check(rankdir: str, precision: int) -> None:
-    if rankdir not in RANKDIRS:
-        raise ConfigError(f"rankdir={rankdir!r} is not valid; valid: {', '.join(RANKDIRS)}")
-    if not isinstance(precision, int) or isinstance(precision, bool) or precision < 1:
-        raise ConfigError(f"precision={precision!r} is not valid; valid: an int >= 1")
 
 
 def _data(x: Any) -> float:
@@ -52,7 +44,7 @@ def draw_network(
     Edges are blue for positive weights, red for negative; biases are written in their neuron;
     after a call, inputs and outputs show their numbers too.
     """
-    _check(rankdir, precision)
+    check_options(rankdir, precision)
     n = precision
     inputs = getattr(mlp.layers[0].neurons[0], "inputs", None)
     columns: list[list[tuple[str, str, str]]] = [[]]  # per column: (node id, label, role)
@@ -62,7 +54,7 @@ def draw_network(
             text += _small(dot.number(_data(inputs[i]), n))
         columns[0].append((f"x{i + 1}", text, "input"))
     titles = ["input layer"]
-    edges = []
+    edges, weight_labels = [], []
     weights = [
         abs(s.weight.data) for layer in mlp.layers for nr in layer.neurons for s in nr.synapses
     ]
@@ -70,7 +62,8 @@ def draw_network(
     last = len(mlp.layers) - 1
     for k, layer in enumerate(mlp.layers):
         column = []
-        for neuron in layer.neurons:
+        for i, neuron in enumerate(layer.neurons):
+            name = _node_id(neuron.name)
             text = f"<b>{dot.html(neuron.name)}</b>" + _small(
                 f"b {dot.number(neuron.bias.data, n)}"
             )
@@ -79,9 +72,18 @@ def draw_network(
             output = getattr(neuron, "output", None)
             if output is not None:
                 text += _small(f"out {dot.number(output.data, n)}")
-            column.append((_node_id(neuron.name), text, "output" if k == last else "neuron"))
+            column.append((name, text, "output" if k == last else "neuron"))
+            row = i - (len(layer.neurons) - 1) / 2
             for synapse in neuron.synapses:
-                edges.append(_synapse_edge(synapse, k, largest, show_weights, show_grad, n))
+                source = columns[k][synapse.source][0]
+                edges.append(_synapse_edge(synapse, source, name, largest, n))
+                if show_weights or show_grad:
+                    # on the edge, 40 % of the way back from the neuron it feeds: the edges into
+                    # one neuron fan out there, so their labels stay apart
+                    source_row = synapse.source - (len(columns[k]) - 1) / 2
+                    at = (k + 1 - _LABEL_AT, row + _LABEL_AT * (source_row - row))
+                    label = _weight_label(synapse.weight, show_weights, show_grad, n)
+                    weight_labels.append((f"{source}_{name}", label, at))
         columns.append(column)
         kind = "output layer" if k == last else f"hidden layer {k + 1}"
         titles.append(f"{kind} ({layer.activation})")
@@ -95,7 +97,8 @@ def draw_network(
             body.append(
                 dot.node(name, label=dot.Html(text), fillcolor=ROLE_COLORS[role], pos=place)
             )
-        header = _place(c, -(tallest - 1) / 2 - 0.8, rankdir)
+        # a title beside a column (TB) needs more room than one above it (LR): it is wide
+        header = _place(c, -(tallest - 1) / 2 - (0.8 if rankdir in ("LR", "RL") else 1.6), rankdir)
         body.append(
             dot.node(
                 f"title{c}",
@@ -107,49 +110,72 @@ def draw_network(
                 pos=header,
             )
         )
+    for name, (text, color), (column, row) in weight_labels:
+        body.append(
+            dot.node(
+                f"w_{name}",
+                shape="plaintext",
+                style="filled",
+                fillcolor="#ffffff",
+                fixedsize="false",
+                width=0,
+                height=0,
+                margin="0.02,0.01",
+                fontsize=7,
+                fontcolor=color,
+                label=text,
+                pos=_place(column, row, rankdir),
+            )
+        )
     # Positions are computed here (columns, rows in order) and pinned: a layout engine would
     # reorder the neurons of a column to save crossings, and a picture must keep N1 above N2.
-    text = dot.digraph([*body, *edges], rankdir=rankdir, layout="neato", splines="false")
+    # Edges are drawn first, under the filled circles, so no line crosses a neuron's text.
+    text = dot.digraph(
+        [*body, *edges],
+        rankdir=rankdir,
+        layout="neato",
+        splines="false",
+        outputorder="edgesfirst",
+    )
     return Drawing(text)
 
 
 _SIZE = 0.95  # inches: a neuron's circle
 _COLUMN_GAP = 2.6
 _ROW_GAP = 1.25
+_ROW_GAP_TB = 1.6  # rows side by side: wider apart, so the weights' labels between them fit
+_LABEL_AT = 0.4  # where a weight's label sits: this fraction of its edge from the head
 
 
 def _place(column: float, row: float, rankdir: str) -> str:
     """A pinned position in inches: columns left to right (LR) or top to bottom (TB)."""
-    across, down = column * _COLUMN_GAP, row * _ROW_GAP
-    x, y = (across, -down) if rankdir in ("LR", "RL") else (down, -across)
+    horizontal = rankdir in ("LR", "RL")
+    across, down = column * _COLUMN_GAP, row * (_ROW_GAP if horizontal else _ROW_GAP_TB)
+    x, y = (across, -down) if horizontal else (down, -across)
     if rankdir in ("RL", "BT"):
         x, y = (-x, y) if rankdir == "RL" else (x, -y)
-    return f"{x:g},{y:g}!"
+    return f"{x:.4g},{y:.4g}!"
 
 
-def _synapse_edge(
-    synapse: Any, layer: int, largest: float, show_weights: bool, show_grad: bool, n: int
-) -> str:
+def _synapse_edge(synapse: Any, source: str, target: str, largest: float, n: int) -> str:
+    """One edge: width by |weight|, colour by its sign, the weight's label and value as tooltip."""
     w = synapse.weight
-    source = f"x{synapse.source + 1}" if layer == 0 else f"L{layer}_N{synapse.source + 1}"
-    attrs: dict[str, object] = {
-        "penwidth": f"{0.4 + 3.6 * abs(w.data) / largest:.2f}",
-        "color": sign_color(w.data),
-        "arrowsize": 0.5,
-        "tooltip": f"{w.label} = {dot.number(w.data, n)}",
-    }
-    label = [dot.number(w.data, n)] if show_weights else []
+    return dot.edge(
+        source,
+        target,
+        penwidth=f"{0.4 + 3.6 * abs(w.data) / largest:.2f}",
+        color=sign_color(w.data),
+        arrowsize=0.5,
+        tooltip=f"{w.label} = {dot.number(w.data, n)}",
+    )
+
+
+def _weight_label(w: Any, show_weights: bool, show_grad: bool, n: int) -> tuple[str, str]:
+    """The text of a weight's label (its value, its gradient or both) and its colour."""
+    parts = [dot.number(w.data, n)] if show_weights else []
     if show_grad:
-        label.append(f"∂ {dot.number(w.grad, n)}")
-    if label:
-        attrs.update(
-            headlabel=" ".join(label),
-            labeldistance=6,
-            labelangle=9,
-            fontcolor="#333333",
-            fontsize=8,
-        )
-    return dot.edge(source, _node_id(synapse.target.name), **attrs)
+        parts.append(f"∂w {dot.number(w.grad, n)}")
+    return ", ".join(parts), sign_color(w.data)
 
 
 def draw_neuron(
@@ -160,7 +186,7 @@ def draw_neuron(
     After a call the boxes carry that call's numbers (each wᵢxᵢ, z, output), and after
     `backward()` their gradients unless `show_grad=False`.
     """
-    _check(rankdir, precision)
+    check_options(rankdir, precision)
     n = precision
     inputs: Sequence[Any] | None = getattr(neuron, "inputs", None)
     z = getattr(neuron, "z", None)
