@@ -30,3 +30,11 @@ def test_unknown_command_is_a_usage_error():
     result = run("no-such-command")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_an_unreadable_file_is_an_error_message_not_a_traceback(tmp_path):
+    missing = tmp_path / "no-such-model.json"
+    result = run("draw", "--model", str(missing), "-o", str(tmp_path / "net.svg"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "no-such-model.json" in result.stderr

@@ -44,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NNScalarError as exc:
         print(f"nnscalar {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file that cannot be read or written: say which, no traceback
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"nnscalar {args.command}: error:{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"nnscalar {args.command}: interrupted", file=sys.stderr)
         return 130
