@@ -457,6 +457,15 @@ def layer_sums(
 ) -> list[Value]:
     """`weighted_sum` for each neuron of a layer fed the same `inputs`: one node per neuron, the
     same nodes as `weighted_sum` gives, with the inputs' data and tuples worked out once."""
+    if _no_grad_blocks and not _mode.enabled:  # evaluating: numbers only, no tuples to build
+        xs = [x.data if isinstance(x, Value) else _constant(x, "wsum", None) for x in inputs]
+        out = []
+        for weights, bias in zip(weight_rows, biases):
+            if len(weights) != len(xs):
+                raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(xs)} inputs")
+            z = sum(map(_mul, [w.data for w in weights], xs), 0.0) + bias.data
+            out.append(_result(z, "wsum", (), ()))
+        return out
     if not (inputs and all(type(x) is Value for x in inputs)):
         if all(type(x) is float and -_INF < x < _INF for x in inputs):
             xs = tuple(inputs)  # the first layer: plain numbers stay numbers, kept in `arg`
