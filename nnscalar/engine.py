@@ -611,7 +611,13 @@ def _sigmoid(x: float) -> float:
 
 
 def _operands_text(operands: tuple) -> str:
-    return ", ".join(describe(v) for v in operands)
+    """The operands for an error message; a fused node's long list is cut in the middle."""
+    shown = [v for v in operands if not isinstance(v, tuple)]  # a weighted sum's inputs tuple
+    if len(shown) > 6:
+        return ", ".join(
+            [*map(describe, shown[:3]), f"… {len(shown) - 5} more", *map(describe, shown[-2:])]
+        )
+    return ", ".join(describe(v) for v in shown)
 
 
 def _domain(op: str, operands: tuple, why: str, valid: str) -> DomainError:

@@ -370,3 +370,14 @@ def test_no_grad_decorator_is_reentrant():
 
     assert depth(3) == (False, (False, (False, (False, None))))
     assert is_grad_enabled()
+
+
+def test_overflow_in_a_fused_node_names_a_few_operands_not_all():
+    from nnscalar.errors import FloatOverflowError
+
+    weights = [Value(1e300, label=f"w{i}") for i in range(30)]
+    with pytest.raises(FloatOverflowError) as info:
+        weighted_sum(weights, [1e10] * 30, Value(0.0, label="b"))
+    message = str(info.value)
+    assert "w0=1e+300" in message and "… 26 more" in message and "b=0.0" in message
+    assert len(message) < 400
