@@ -168,7 +168,8 @@ def load_csv(
     """Features and target from a CSV file of numbers; `target` is a column name or index.
 
     A first row with no number in it is a header (or say `header=`). Blank lines are skipped.
-    Problems raise `ModelFileError` naming the file, line and column.
+    Targets are numbers, or class names (e.g. "setosa") kept as strings. Problems raise
+    `ModelFileError` naming the file, line and column.
     """
     name = str(path)
     try:
@@ -198,7 +199,7 @@ def load_csv(
         raise ModelFileError(f"{name}: needs at least two columns (features and a target)")
     t = _target_column(name, columns, target, header)
     X: Rows = []
-    y: list[float] = []
+    y: list[float | str] = []
     for line, row in data:
         if len(row) != width:
             column = min(len(row), width) + 1
@@ -207,9 +208,12 @@ def load_csv(
                 f"{name}, line {line}, column {column}: this row has {len(row)} values but "
                 f"line {first_line} has {width}; the value {what}"
             )
-        values = [_cell(name, line, j, columns[j], cell) for j, cell in enumerate(row)]
-        y.append(values.pop(t))
-        X.append(values)
+        X.append([_cell(name, line, j, columns[j], c) for j, c in enumerate(row) if j != t])
+        y.append(_label(name, line, t, columns[t], row[t]))
+    if any(isinstance(label, str) for label in y):  # class names: all of them stay names
+        y = [
+            label if isinstance(label, str) else row[t].strip() for label, (_, row) in zip(y, data)
+        ]
     return X, y
 
 
@@ -326,6 +330,13 @@ def _cell(name: str, line: int, j: int, column: str, cell: str) -> float:
             f"{name}, line {line}, column {j + 1} ({column}): {cell!r} is not a finite number"
         )
     return v
+
+
+def _label(name: str, line: int, j: int, column: str, cell: str) -> float | str:
+    """A target cell: a number if it reads as one, else a class name (never empty)."""
+    if not cell.strip():
+        raise ModelFileError(f"{name}, line {line}, column {j + 1} ({column}): is empty")
+    return _cell(name, line, j, column, cell) if _is_number(cell) else cell.strip()
 
 
 def _target_column(name: str, columns: list[str], target: str | int, header: bool) -> int:

@@ -36,6 +36,8 @@ Score = Callable[[Sequence[float]], float]
 _CLASS_COLORS = ["#d6604d", "#4393c3", "#5aae61", "#9970ab", "#f4a582", "#fdb863", "#878787"]
 _TERM_BG = ["#3a1d1a", "#14283a", "#1b3320", "#2a1f33", "#3a2a1a", "#3a321a", "#262626"]
 _TERM_FG = ["#ff7b6b", "#6cb8ff", "#7fdc86", "#c49be0", "#ffb38a", "#ffd27f", "#c0c0c0"]
+_TERM_MARKS = "●▲■◆✚✖★"  # a data point, per true class
+_TERM_FILL = " ·:-=~+"  # the background, per predicted class
 
 
 def save_figure(fig: Any, path: str | Path) -> list[Path]:
@@ -195,9 +197,9 @@ def terminal_boundary(
     height: int = 22,
     multiclass: bool = False,
 ) -> Text:
-    """The decision boundary as coloured terminal cells: the background is the model's class,
-    a ● is a data point in its true class's colour (so a mistake shows as a dot on the wrong
-    background)."""
+    """The decision boundary as terminal cells: the background (colour and fill character) is
+    the model's class, a data point is its true class's mark (so a mistake shows as a mark on
+    the wrong background). Marks and fills differ per class, so it reads without colour too."""
     from rich.text import Text
 
     gx, gy, grid = boundary_grid(score, X, width, height)
@@ -217,16 +219,19 @@ def terminal_boundary(
     text = Text()
     for row in range(height - 1, -1, -1):
         for col in range(width):
-            bg = _TERM_BG[region(grid[row][col]) % len(_TERM_BG)]
+            r = region(grid[row][col]) % len(_TERM_BG)
             k = points.get((row, col))
             if k is None:
-                text.append(" ", style=f"on {bg}")
+                text.append(_TERM_FILL[r], style=f"{_TERM_FG[r]} on {_TERM_BG[r]}")
             else:
-                text.append("●", style=f"bold {_TERM_FG[k % len(_TERM_FG)]} on {bg}")
+                text.append(
+                    _TERM_MARKS[k % len(_TERM_MARKS)], style=f"bold {_TERM_FG[k]} on {_TERM_BG[r]}"
+                )
         text.append("\n")
     for k, label in enumerate(classes):
-        text.append("  ● ", style=f"bold {_TERM_FG[k % len(_TERM_FG)]}")
-        text.append(f"class {label:g}")
+        r = k % len(_TERM_BG)
+        text.append(f"  {_TERM_MARKS[r]} ", style=f"bold {_TERM_FG[r]}")
+        text.append(f"class {label:g} (region '{_TERM_FILL[r]}')")
     return text
 
 

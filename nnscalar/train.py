@@ -25,7 +25,7 @@ from typing import Any
 
 from . import losses
 from .engine import Value, no_grad
-from .errors import ConfigError, DomainError, NonFiniteError, ShapeError
+from .errors import ConfigError, FloatOverflowError, NonFiniteError, ShapeError
 from .optim import Optimizer
 
 __all__ = [
@@ -77,11 +77,12 @@ def head_for(loss: str) -> Head:
 _REGRESSION_LOSSES = ("mse", "mae", "huber")
 
 
-def encode_labels(y: Sequence[float], loss: str) -> tuple[list[float], str]:
+def encode_labels(y: Sequence[float | str], loss: str) -> tuple[list[float], str]:
     """Targets re-coded for the loss `loss`, and the decision rule for the Trainer.
 
-    Two distinct values become −1/+1 or 0/1 (smaller first); k > 2 values become class indices
-    0..k−1 for "ce"; for "mse", "mae" and "huber" they stay as they are (regression, rule "").
+    Two distinct values (numbers or class names) become −1/+1 or 0/1 (smaller first); k > 2
+    values become class indices 0..k−1 for "ce"; for "mse", "mae" and "huber" numbers stay as
+    they are (regression, rule "").
     """
     head = head_for(loss)
     classes = sorted(set(y))
@@ -93,6 +94,12 @@ def encode_labels(y: Sequence[float], loss: str) -> tuple[list[float], str]:
         index = {c: k for k, c in enumerate(classes)}
         return [index[t] for t in y], head.decide
     if loss in _REGRESSION_LOSSES:
+        names = [t for t in y if isinstance(t, str)]
+        if names:
+            raise ConfigError(
+                f"the loss {loss!r} is for regression, but the targets include the class name "
+                f"{names[0]!r}; use the loss 'ce' for several classes"
+            )
         return list(y), ""
     raise ConfigError(
         f"the loss {loss!r} needs two classes but the targets have {len(classes)} distinct "
@@ -228,16 +235,15 @@ class Trainer:
                 info = StepInfo(self.epoch, self.steps + 1, total, n, self.optimizer.lr)
                 self.on_step(self, info)
             self.optimizer.step()
-        except (NonFiniteError, DomainError) as exc:
-            self.optimizer.zero_grad()
-            if not _diverged(exc):
-                raise
+        except (NonFiniteError, FloatOverflowError) as exc:
             raise NonFiniteError(
-                f"training stopped at epoch {self.epoch}, step {self.steps + 1}: the loss so far "
-                f"is {total!r} and {exc}. The weights are as before this step; try a smaller "
+                f"training stopped at epoch {self.epoch}, step {self.steps + 1}: "
+                f"{_shortened(str(exc))}. The weights are as before this step; try a smaller "
                 f"learning rate (now {self.optimizer.lr:g})"
             ) from exc
-        self.optimizer.zero_grad()
+        finally:
+            # Whatever happened, no half-accumulated gradient is left for the next step.
+            self.optimizer.zero_grad()
         self.steps += 1
         return total, correct
 
@@ -359,10 +365,10 @@ class Trainer:
         return sum(self._label(o) == t for o, t in zip(outputs, targets, strict=True))
 
 
-def _diverged(exc: Exception) -> bool:
-    """Whether an error means training blew up: a non-finite number, or a float overflow (the
-    engine raises those as DomainError saying "overflows a float"), not a bad label or input."""
-    return isinstance(exc, NonFiniteError) or "overflows a float" in str(exc)
+def _shortened(text: str, head: int = 120, tail: int = 200) -> str:
+    """`text` with its middle cut out when long: an overflow in a wide layer lists every operand,
+    while what matters is the op (at the start) and the advice (at the end)."""
+    return text if len(text) <= head + tail else f"{text[:head]} … {text[-tail:]}"
 
 
 def _splits(n: int, parts: int) -> list[tuple[int, int]]:

@@ -108,6 +108,14 @@ def test_load_csv_without_a_header_and_with_a_bom(tmp_path: Path) -> None:
     assert data.load_csv(path, delimiter=";") == ([[1.0, 2.0], [4.0, 5.0]], [3.0, 6.0])
 
 
+def test_load_csv_keeps_class_names_as_strings(tmp_path: Path) -> None:
+    path = write(tmp_path, "petal,species\n1.4,setosa\n4.7, versicolor\n1.3,2\n")
+    assert data.load_csv(path, target="species") == (
+        [[1.4], [4.7], [1.3]],
+        ["setosa", "versicolor", "2"],  # one name makes every label a name
+    )
+
+
 # The file's text, the target, and what the error must say (file, line, column).
 CSV_ERRORS = [
     (
@@ -122,6 +130,7 @@ CSV_ERRORS = [
     ),
     ("a,b,y\n1,2,3\n4,x,6\n", "y", "d.csv, line 3, column 2 \\(b\\): 'x' is not a number"),
     ("a,b,y\n1,,3\n", "y", "d.csv, line 2, column 2 \\(b\\): is empty"),
+    ("a,b,y\n1,2,cat\n3,4, \n", "y", "d.csv, line 3, column 3 \\(y\\): is empty"),
     ("a,b,y\n1,nan,3\n", "y", "d.csv, line 2, column 2 \\(b\\): 'nan' is not a finite number"),
     ("1,2,3\n4,abc,6\n", -1, "d.csv, line 2, column 2 \\(column 2\\): 'abc' is not a number"),
     ("", "y", "d.csv: the file is empty"),

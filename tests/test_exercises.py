@@ -208,6 +208,12 @@ def test_check_takes_a_notebook_dict_with_whole_numbers():
     ).passed
 
 
+def test_a_notebook_answer_with_a_misspelt_name_gets_a_note():
+    result = check(1, {"Z": WEIGHTED.solution(1)["z"]}, seed=1)
+    assert not result.passed
+    assert result.note == "not asked for: Z (the names are: z; capitals matter)"
+
+
 def test_seeds_are_stable_across_processes_and_hash_seeds():
     assert seed_of("123") == 123
     assert seed_of(" 42 ") == 42

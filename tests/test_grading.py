@@ -162,3 +162,14 @@ def test_worksheet_and_exercises_commands(tmp_path):
         "exercises", "list", "--path", str(Path(__file__).parents[1] / "examples" / "exercises")
     )
     assert "sigmoid-gate" in listed.stdout and "spot-the-bug" in listed.stdout
+    assert f"(seed {seed})" in passed.stdout  # a student sees which variant was checked
+
+
+def test_limits_must_be_positive(tmp_path):
+    for args in (
+        ("exercises", "check", "1", "a.txt", "--time-limit", "0"),
+        ("grade", str(tmp_path), "--jobs", "0"),
+        ("grade", str(tmp_path), "--memory-mb", "-5"),
+    ):
+        done = _cli(*args)
+        assert done.returncode == 2 and "valid: " in done.stderr and "> 0" in done.stderr

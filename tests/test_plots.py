@@ -20,12 +20,18 @@ def test_boundary_grid_spans_the_data_with_a_margin() -> None:
 
 def test_terminal_boundary_draws_regions_and_points() -> None:
     text = terminal_boundary(lambda p: p[0], [[-1.0, 0.0], [1.0, 0.0]], [-1.0, 1.0], 5, 3)
-    assert text.plain == "     \n ● ● \n     \n  ● class -1  ● class 1"
+    # x > 0 is class 1's region ('·'); each point is its class's mark, readable without colour
+    assert text.plain == ("   ··\n ● ▲·\n   ··\n  ● class -1 (region ' ')  ▲ class 1 (region '·')")
     styles = [str(span.style) for span in text.spans]
-    assert styles[:3] == ["on #3a1d1a", "on #3a1d1a", "on #3a1d1a"]  # x <= 0: class −1's region
-    assert styles[3:5] == ["on #14283a", "on #14283a"]
+    assert styles[:3] == ["#ff7b6b on #3a1d1a"] * 3  # x <= 0: class −1's region
+    assert styles[3:5] == ["#6cb8ff on #14283a"] * 2
     assert styles[6] == "bold #ff7b6b on #3a1d1a"  # the −1 point in its own region
     assert styles[8] == "bold #6cb8ff on #14283a"
+
+
+def test_a_misclassified_point_shows_on_the_other_region() -> None:
+    text = terminal_boundary(lambda p: -p[0], [[-1.0, 0.0], [1.0, 0.0]], [-1.0, 1.0], 5, 3)
+    assert text.plain.splitlines()[1] == "·● ▲ "  # ● (class −1) on the '·' region, ▲ on ' '
 
 
 def _record(epoch: int, loss: float, accuracy: float | None) -> EpochRecord:

@@ -97,6 +97,42 @@ def test_the_network_is_refused():
     )
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "open({target!r}, 'w').write('x')",
+        "import os\nos.close(os.open({target!r}, os.O_CREAT | os.O_WRONLY))",
+        "import pathlib\npathlib.Path({target!r}).write_text('x')",
+        "import os\nos.remove({keep!r})",
+        "import shutil\nshutil.rmtree({folder!r})",
+        "import os\nos.chdir('/')\nos.rename({keep!r}, 'stolen')",
+    ],
+)
+def test_files_outside_the_scratch_folder_are_left_alone(tmp_path, code):
+    keep, target = tmp_path / "keep.txt", tmp_path / "new.txt"
+    keep.write_text("teacher's file")
+    source = code.format(target=str(target), keep=str(keep), folder=str(tmp_path))
+    status, error, _ = _run(source + "\nz = 5.5\n")
+    assert status == "blocked"
+    assert "may only change files in its own scratch folder" in error
+    assert keep.read_text() == "teacher's file" and not target.exists()
+
+
+def test_files_in_the_scratch_folder_may_be_written():
+    status, _, output = _run(
+        "open('notes.txt', 'w').write('ok')\nprint(open('notes.txt').read())\nz = 5.5\n"
+    )
+    assert (status, output) == ("ok", "ok\n")
+
+
+def test_a_forged_result_line_is_reported_not_trusted():
+    forge = (
+        "import os, sys\nf = sys._getframe()\nwhile 'token' not in f.f_locals:\n"
+        "    f = f.f_back\nos.write(1, b'\\n' + f.f_locals['token'].encode() + b'not json\\n')\n"
+    )
+    assert _run(forge)[:2] == ("crash", "the checker's result line was garbled")
+
+
 def test_output_is_captured_and_capped():
     status, _, output = _run(
         "for i in range(100000):\n    print('spam')\nz = 5.5\n", Limits(time=2.0, output_chars=20)

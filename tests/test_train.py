@@ -11,7 +11,13 @@ import tracemalloc
 import pytest
 
 from nnscalar.engine import is_grad_enabled
-from nnscalar.errors import ConfigError, DomainError, NonFiniteError, ShapeError
+from nnscalar.errors import (
+    ConfigError,
+    DomainError,
+    FloatOverflowError,
+    NonFiniteError,
+    ShapeError,
+)
 from nnscalar.losses import mse
 from nnscalar.nn import MLP
 from nnscalar.optim import SGD, Adagrad, Adam, AdamW, RMSprop
@@ -136,6 +142,28 @@ def test_a_diverging_run_stops_with_a_clear_error_and_finite_weights() -> None:
     assert all(p.grad == 0.0 for p in model.parameters())
 
 
+def test_an_overflow_is_reported_briefly_with_the_op_and_the_advice() -> None:
+    X, y = _data(8)
+    model = MLP(2, [16, 16, 1], seed=0)
+    trainer = Trainer(model, "mse", SGD(model.parameters(), lr=1e300))
+    with pytest.raises(NonFiniteError) as info:
+        trainer.fit(X, y, epochs=5, batch_size=4, shuffle=False, quiet=True)
+    message = str(info.value)
+    assert isinstance(info.value.__cause__, FloatOverflowError)
+    assert len(message) < 500, message  # the engine's text lists every operand of a wide sum
+    assert " … " in message and "overflows a float" in message
+    assert message.endswith("try a smaller learning rate (now 1e+300)")
+
+
+def test_an_error_in_a_later_mini_batch_leaves_no_gradient_behind() -> None:
+    model = _one_neuron()
+    trainer = Trainer(model, "mse", SGD(model.parameters(), lr=0.1), accumulation_steps=2)
+    with pytest.raises(ShapeError):
+        trainer.step([[1.0], [2.0, 3.0]], [1.0, 2.0])  # the second mini-batch has a bad input
+    assert [p.grad for p in model.parameters()] == [0.0, 0.0]
+    assert [p.data for p in model.parameters()] == [0.5, 0.0] and trainer.steps == 0
+
+
 def test_a_bad_label_is_not_mistaken_for_divergence() -> None:
     model = MLP(2, [1], seed=0)
     trainer = Trainer(model, "hinge", SGD(model.parameters(), lr=0.1))
@@ -252,6 +280,10 @@ def test_labels_are_encoded_for_the_loss() -> None:
     assert encode_labels([7.0, 5.0], "ce") == ([1, 0], "argmax")
     assert encode_labels([2.0, 0.0, 1.0, 2.0], "ce") == ([2, 0, 1, 2], "argmax")
     assert encode_labels([0.5, 1.5, 2.5], "mse") == ([0.5, 1.5, 2.5], "")
+    assert encode_labels(["b", "a", "b"], "bce") == ([1.0, 0.0, 1.0], "prob")
+    assert encode_labels(["iris", "rose", "aster"], "ce") == ([1, 2, 0], "argmax")
+    with pytest.raises(ConfigError, match=r"'mse' is for regression, but .* class name 'iris'"):
+        encode_labels(["iris", "rose", "aster"], "mse")
     with pytest.raises(ConfigError, match="'hinge' needs two classes but the targets have 3"):
         encode_labels([0.0, 1.0, 2.0], "hinge")
     with pytest.raises(ConfigError, match="unknown loss 'nll'; valid: hinge, mse"):

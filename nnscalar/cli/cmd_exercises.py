@@ -7,12 +7,15 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import ConfigError
 from ..exercises import Limits, all_exercises, check_files, find, seed_of
 from ..exercises.model import Exercise
 from ..render import draw
+from .cmd_train import positive
+from .cmd_worksheet import add_path_argument
 
 EPILOG = """examples:
   nnscalar exercises list
@@ -37,13 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--path",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="also load the teacher's exercises from the .py files in DIR",
-    )
+    add_path_argument(common)
     listing = actions.add_parser("list", parents=[common], help="list the exercises")
     listing.set_defaults(run=_list)
     show = actions.add_parser("show", parents=[common], help="show an exercise's statement")
@@ -61,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--seed", default="0", help="your seed (a number, or your student id)")
     check.add_argument(
         "--time-limit",
-        type=float,
+        type=positive(float),
         metavar="SECONDS",
         help="stop the code after this long (default: the exercise's limit)",
     )
@@ -107,7 +104,7 @@ def _hint(args: argparse.Namespace) -> int:
         raise ConfigError(f"--level counts hints from 1, got {args.level}")
     console = Console()
     for level, text in enumerate(exercise.hints[: args.level], start=1):
-        console.print(f"[bold]Hint {level}/{len(exercise.hints)}:[/] {text}")
+        console.print(f"[bold]Hint {level}/{len(exercise.hints)}:[/] {escape(text)}")
     if args.level < len(exercise.hints):
         console.print(f"[dim]Next: nnscalar exercises hint {number} --level {args.level + 1}[/]")
     elif args.level > len(exercise.hints):
@@ -121,8 +118,9 @@ def _check(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
     limits = Limits(time=args.time_limit)
-    result = check_files([(exercise, path, seed_of(args.seed))], limits, args.path)[0]
+    seed = seed_of(args.seed)
+    result = check_files([(exercise, path, seed)], limits, args.path)[0]
     console = Console()
-    console.rule(f"{number}. {exercise.title}")
+    console.rule(f"{number}. {exercise.title}  (seed {seed})")
     console.print(result)
     return 0 if result.passed else 1

@@ -9,7 +9,8 @@ from rich.table import Table
 
 from ..exercises import Limits, all_exercises, seed_of
 from ..exercises.grading import Grade, find_submissions, grade_all, write_grades
-from .cmd_worksheet import select
+from .cmd_train import positive
+from .cmd_worksheet import add_path_argument, select
 
 EPILOG = """example:
   nnscalar grade submissions/ --seed-from-name --seed 2024 --out grades/
@@ -41,21 +42,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="LIST",
         help="which exercises to grade, e.g. 1-5,7 (default: all)",
     )
-    parser.add_argument("--jobs", type=int, default=None, help="students at a time (CPUs)")
+    parser.add_argument(
+        "--jobs", type=positive(int), default=None, help="students at a time (CPUs)"
+    )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=positive(float),
         metavar="SECONDS",
         help="per exercise (default: each exercise's own limit)",
     )
-    parser.add_argument("--memory-mb", type=int, default=512, help="per student process (512)")
     parser.add_argument(
-        "--path",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="also use the teacher's exercises from the .py files in DIR",
+        "--memory-mb", type=positive(int), default=512, help="per student process (512)"
     )
+    add_path_argument(parser)
     parser.set_defaults(run=run)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .. import data
 from ..losses import LOSSES
@@ -51,7 +53,9 @@ def _hidden(text: str) -> list[int]:
     return sizes
 
 
-def _positive(kind: type) -> object:
+def positive(kind: type) -> Callable[[str], Any]:
+    """An argparse type: a `kind` (int or float) above 0, else a clear usage error."""
+
     def parse(text: str) -> object:
         try:
             value = kind(text)
@@ -84,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help=f"{'|'.join(DATASETS)}|csv:PATH (moons)",
     )
-    add("--samples", type=_positive(int), default=200, help="points to generate (200)")
+    add("--samples", type=positive(int), default=200, help="points to generate (200)")
     add("--noise", type=float, default=None, help="noise of the generated data (its default)")
     add("--target", default="-1", help="csv: the target column, a name or an index (-1: last)")
     add(
@@ -93,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--activation", default="relu", help="hidden activation (relu)")
     add("--loss", choices=sorted(LOSSES), default="hinge", help="loss function (hinge)")
     add("--optimizer", choices=list(OPTIMIZERS), default="adam", help="optimizer (adam)")
-    add("--lr", type=_positive(float), default=0.05, help="learning rate (0.05)")
+    add("--lr", type=positive(float), default=0.05, help="learning rate (0.05)")
     add(
         "--schedule",
         choices=["cosine", "step", "none"],
@@ -102,11 +106,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(cosine)",
     )
     add("--l2", type=float, default=0.0, help="L2 penalty coefficient (0)")
-    add("--epochs", type=_positive(int), default=40, help="passes over the data (40)")
-    add("--batch-size", type=_positive(int), default=32, help="samples per optimizer step (32)")
+    add("--epochs", type=positive(int), default=40, help="passes over the data (40)")
+    add("--batch-size", type=positive(int), default=32, help="samples per optimizer step (32)")
     add(
         "--accumulation-steps",
-        type=_positive(int),
+        type=positive(int),
         default=1,
         metavar="K",
         help="split each batch into K mini-batches, one graph alive at a time (1)",
@@ -226,7 +230,10 @@ def run(args: argparse.Namespace) -> int:
     if two_d and not args.quiet:
         from ..plots import terminal_boundary
 
-        console.print("[bold]decision boundary[/] (background: the model's class; ●: a sample)")
+        console.print(
+            "[bold]decision boundary[/] (background: the model's class; a mark: a sample, in "
+            "its true class)"
+        )
         console.print(
             terminal_boundary(trainer.score, X_train, y_train, multiclass=decide == "argmax")
         )

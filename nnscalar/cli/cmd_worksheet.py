@@ -32,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--exercises", default="", metavar="LIST", help="which exercises, e.g. 1-5,7 (default: all)"
     )
+    add_path_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def add_path_argument(parser: argparse.ArgumentParser) -> None:
+    """`--path DIR` (repeatable): the teacher's exercise folders, loaded after the built-in set."""
     parser.add_argument(
         "--path",
         action="append",
@@ -39,7 +45,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="also use the teacher's exercises from the .py files in DIR",
     )
-    parser.set_defaults(run=run)
 
 
 def select(text: str, count: int) -> list[int]:

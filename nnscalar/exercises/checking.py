@@ -26,10 +26,10 @@ def check_answer(exercise: Exercise, answer: Mapping[str, Any], seed: int) -> Ch
     """
     if exercise.probe is not None:
         return exercise.check(exercise.probe(answer, seed), seed)
-    return exercise.check(_normalized(answer), seed)
+    return _with_unknown_names(exercise, _normalized(answer), seed)
 
 
-def _with_unknown_names(exercise: Exercise, answer: dict[str, float], seed: int) -> CheckResult:
+def _with_unknown_names(exercise: Exercise, answer: Mapping[str, Any], seed: int) -> CheckResult:
     """The check, with a note on names the exercise does not ask for (a typo shows up here)."""
     result = exercise.check(answer, seed)
     asked = exercise.names(seed)

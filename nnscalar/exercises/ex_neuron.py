@@ -30,9 +30,12 @@ def _vector(xs: list[float]) -> str:
 
 def _z_numbers(seed: int) -> tuple[list[float], list[float], float]:
     rng = exercise_rng("weighted-input", seed)
-    xs = [pick(rng, -2.0, 2.0) for _ in range(3)]
-    ws = [pick(rng, -1.5, 1.5) for _ in range(3)]
-    return xs, ws, pick(rng, -1.0, 1.0)
+    while True:  # Z = 0 would let an empty answer pass and hide every slip
+        xs = [pick(rng, -2.0, 2.0) for _ in range(3)]
+        ws = [pick(rng, -1.5, 1.5) for _ in range(3)]
+        b = pick(rng, -1.0, 1.0)
+        if abs(math.fsum([*(x * w for x, w in zip(xs, ws)), b])) >= 0.5:
+            return xs, ws, b
 
 
 def _z_statement(seed: int) -> str:

@@ -1,7 +1,8 @@
 """The sandboxed child: `python -m nnscalar.exercises.runner` reads jobs on stdin, runs each.
 
 Before any student code runs it limits itself (memory, CPU time, file size, no new processes),
-gives up root, and installs an audit hook that refuses processes and sockets. Student output is
+gives up root, and installs an audit hook that refuses processes, sockets and changes to files
+outside its scratch folder. Student output is
 captured per job; each result goes to stdout on its own line behind the parent's secret token.
 """
 
@@ -44,6 +45,24 @@ _BLOCKED = {
 }
 
 
+# Events that change files, and how many of their first arguments are paths.
+_FILE_CHANGES = {
+    "os.remove": 1,
+    "os.rmdir": 1,
+    "os.mkdir": 1,
+    "os.rename": 2,
+    "os.link": 2,
+    "os.symlink": 2,
+    "os.truncate": 1,
+    "os.chmod": 1,
+    "os.chown": 1,
+    "os.utime": 1,
+    "shutil.rmtree": 1,
+}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_SCRATCH = os.path.realpath(os.getcwd())  # the parent starts the child in a fresh temp folder
+
+
 class _TimeLimit(BaseException):
     """Raised in student code when its time is up (a BaseException: `except Exception` skips it)."""
 
@@ -72,7 +91,32 @@ class _Capped(io.StringIO):
         return self.getvalue() + extra
 
 
+def _writes_outside(event: str, args: tuple) -> str:
+    """The path outside the checker's scratch folder that `event` would change, if any."""
+    if event == "open":
+        path, mode, flags = args
+        writing = (mode and set(str(mode)) & set("wax+")) or flags & _WRITE_FLAGS
+        paths = [path] if writing else []
+    elif event in _FILE_CHANGES:
+        paths = [a for a in args[: _FILE_CHANGES[event]]]
+    else:
+        return ""
+    for path in paths:
+        if isinstance(path, int) or path is None:  # an open descriptor: already allowed once
+            continue
+        full = os.path.realpath(os.fsdecode(path))
+        if os.path.commonpath([full, _SCRATCH]) != _SCRATCH:
+            return full
+    return ""
+
+
 def _audit(event: str, args: tuple) -> None:
+    outside = _writes_outside(event, args)
+    if outside:
+        raise _Refused(
+            f"{event} on {outside!r} was refused: code in the checker may only change files in "
+            "its own scratch folder"
+        )
     if event == "import" and args[0] in _BLOCKED_MODULES:
         raise _Refused(
             f"import {args[0]} was refused: starting processes and loading C "

@@ -26,6 +26,7 @@ __all__ = ["Job", "Limits", "Outcome", "run_jobs"]
 _STARTUP = 10.0  # seconds a child may take to start Python and import nnscalar
 _GRACE = 1.0  # seconds past a job's limit before the parent kills the child
 _MAX_STRAY = 64_000  # bytes of output written around the checker's back that are kept
+_STATUSES = ("ok", "crash", "exit", "timeout", "memory", "blocked")
 
 
 @dataclass(frozen=True)
@@ -180,9 +181,16 @@ def _keep(stray: bytearray, text: bytes) -> None:
 
 
 def _outcome(text: bytes, stray: bytearray, limits: Limits) -> Outcome:
-    record = json.loads(text)
-    output = record.get("output", "") + _clip(stray.decode("utf-8", "replace"), limits)
-    return Outcome(record["status"], record.get("data") or {}, record.get("error", ""), output)
+    output = _clip(stray.decode("utf-8", "replace"), limits)
+    try:  # student code can reach the token, so a result line is checked, never trusted
+        record = json.loads(text)
+        status, data = record["status"], record.get("data") or {}
+        error, printed = str(record.get("error", "")), str(record.get("output", ""))
+        if status not in _STATUSES or not isinstance(data, dict):
+            raise ValueError(status)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return Outcome("crash", error="the checker's result line was garbled", output=output)
+    return Outcome(status, data, error, printed + output)
 
 
 def _clip(text: str, limits: Limits) -> str:

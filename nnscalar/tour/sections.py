@@ -106,11 +106,15 @@ SYNAPSE = Section(
             w = synapse.weight
             toll = x[synapse.source] * w.data
             carried.append(toll)
-            print(f"synapse {synapse.source_name} → {synapse.target.name}: weight {w.label} = "
-                  f"{w.data:+.4f}, carries {x[synapse.source]:+.1f} × {w.data:+.4f} = {toll:+.4f}")
+            print(
+                f"synapse {synapse.source_name} → {synapse.target.name}: weight {w.label} = "
+                f"{w.data:+.4f}, carries {x[synapse.source]:+.1f} × {w.data:+.4f} = {toll:+.4f}"
+            )
 
-        print(f"what the synapses carry adds up to z = {sum(carried):+.4f} + bias "
-              f"{neuron.bias.data:+.4f} = {neuron.z.data:+.4f}")
+        print(
+            f"what the synapses carry adds up to z = {sum(carried):+.4f} + bias "
+            f"{neuron.bias.data:+.4f} = {neuron.z.data:+.4f}"
+        )
         print(f"relu(z) = {output.data:+.4f}")
     """),
     numbers=("carried",),
@@ -266,6 +270,7 @@ ACTIVATION_FUNCTIONS = Section(
         from nnscalar.activations import ACTIVATIONS
         from nnscalar.tour.pictures import activation_curves
 
+
         def slope(f, x):
             v = Value(x)
             f(v).backward()
@@ -350,6 +355,7 @@ OPTIMIZATION = Section(
         from nnscalar import Value
         from nnscalar.optim import SGD, Adam, RMSprop
         from nnscalar.tour.pictures import optimizer_paths
+
 
         def f(x, y):
             return 0.1 * x**2 + 2 * y**2
