@@ -140,10 +140,11 @@ class Neuron:
     def __call__(self, xs: Sequence[Operand]) -> Value:
         if len(xs) != self.n_inputs:
             raise ShapeError(f"neuron {self.name} expects {self.n_inputs} inputs, got {len(xs)}")
-        if self.fused:
-            z = weighted_sum(self.weights, xs, self.bias)
-        else:
-            z = self._expanded(xs)
+        z = weighted_sum(self.weights, xs, self.bias) if self.fused else self._expanded(xs)
+        return self._activate(xs, z)
+
+    def _activate(self, xs: Sequence[Operand], z: Value) -> Value:
+        """Label z, apply the activation, and keep the sample's graph inspectable."""
         z.label = self._z_label
         apply = self._apply
         if apply is None:
@@ -151,9 +152,7 @@ class Neuron:
         else:
             out = apply(z)
             out.label = self._out_label
-        self.inputs = xs
-        self.z = z
-        self.output = out
+        self.inputs, self.z, self.output = xs, z, out
         return out
 
     def _expanded(self, xs: Sequence[Operand]) -> Value:
@@ -251,18 +250,7 @@ class Layer:
             return [n(xs) for n in neurons]
         # Fused: one node per neuron as Neuron.__call__ records, the inputs handled once.
         zs = layer_sums([n.weights for n in neurons], xs, [n.bias for n in neurons])
-        outs = []
-        for n, z in zip(neurons, zs):
-            z.label = n._z_label
-            apply = n._apply
-            if apply is None:
-                out = z
-            else:
-                out = apply(z)
-                out.label = n._out_label
-            n.inputs, n.z, n.output = xs, z, out
-            outs.append(out)
-        return outs
+        return [n._activate(xs, z) for n, z in zip(neurons, zs)]
 
     def parameters(self) -> list[Value]:
         """Each neuron's parameters in turn (its weights in input order, then its bias)."""
