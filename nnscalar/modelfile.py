@@ -1,23 +1,21 @@
 """Model files: an MLP as JSON (format, version, architecture, weights by label), never pickle.
 
-`write_model` writes atomically (a temp file in the same folder, then `os.replace`), so a crash
+`write_model` writes atomically (`files.write_atomic`: a temp file, then `os.replace`), so a crash
 mid-save leaves the old file or the new one, never half of one. `read_model` refuses anything it
 cannot vouch for with a `ModelFileError` naming the file and the problem.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .activations import ACTIVATIONS
 from .errors import ModelFileError
+from .files import write_atomic
 
 __all__ = ["FORMAT", "VERSION", "match_weights", "read_model", "write_model"]
 
@@ -43,22 +41,9 @@ def write_model(path: str | Path, model: dict[str, Any]) -> None:
     }
     text = json.dumps(document, indent=2, allow_nan=False) + "\n"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        write_atomic(path, text)
     except OSError as exc:
         raise ModelFileError(f"cannot write model file {str(path)!r}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _file_mode(path))  # mkstemp makes it private; keep the usual permissions
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise ModelFileError(f"cannot write model file {str(path)!r}: {exc.strerror}") from exc
-        raise
 
 
 def read_model(path: str | Path) -> dict[str, Any]:
@@ -168,14 +153,6 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"the key {key!r} appears twice")
         out[key] = value
     return out
-
-
-def _file_mode(path: Path) -> int:
-    with contextlib.suppress(OSError):
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _finite(x: float) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ..files import write_atomic
 from ..tour import SECTIONS, find_section, run_section
 
 EPILOG = """examples:
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         results = [run_section(s) for s in sections]
         path = Path(args.html)
-        path.write_text(build_page(results), encoding="utf-8")
+        write_atomic(path, build_page(results))
         for result in results:
             for saved in save_pictures(result, args.out) if args.out else []:
                 print(saved)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import data
+from ..files import write_atomic
 from ..losses import LOSSES
 from ..optim import OPTIMIZERS
 
@@ -216,8 +217,8 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     files = {"model": [out / "model.json"], "history": [out / "history.json"]}
     model.save(files["model"][0])
-    files["history"][0].write_text(
-        json.dumps([r.as_dict() for r in trainer.history], indent=1) + "\n", encoding="utf-8"
+    write_atomic(
+        files["history"][0], json.dumps([r.as_dict() for r in trainer.history], indent=1) + "\n"
     )
     two_d = len(X[0]) == 2 and bool(decide)
     if not args.no_pictures:

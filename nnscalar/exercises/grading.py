@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..files import write_atomic
 from .checking import check_sources
 from .model import CheckResult, Exercise
 from .sandbox import Limits
@@ -245,8 +246,8 @@ def write_grades(out: str | Path, grades: Sequence[Grade], items: Items) -> Path
     for grade in grades:
         folder = root / safe_name(grade.student)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "results.json").write_text(
+        write_atomic(
+            folder / "results.json",
             json.dumps(results_json(grade, items), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
         )
     return table

@@ -17,6 +17,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from ..errors import ConfigError
+from ..files import write_atomic
 from ..render import draw
 from .model import Exercise
 from .variants import student_seed
@@ -252,7 +253,7 @@ def notebook(
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_atomic(path, text)
 
 
 def _write_one(

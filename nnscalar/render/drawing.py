@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from ..errors import RenderError
+from ..files import write_atomic
 from .renderer import FORMATS, render, render_svg
 
 __all__ = ["Drawing", "write_file"]
@@ -51,7 +52,7 @@ class Drawing:
 def write_file(target: Path, content: bytes) -> Path:
     """Write `content` to `target`; a folder that is missing or not writable is a `RenderError`."""
     try:
-        target.write_bytes(content)
+        write_atomic(target, content)
     except OSError as exc:
         raise RenderError(
             f"cannot write {str(target)!r}: {exc.strerror or exc}; "

@@ -18,6 +18,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from ..engine import Value
+from ..files import write_atomic
 
 __all__ = [
     "Picture",
@@ -53,11 +54,7 @@ class Picture:
         """Write the picture into `directory` (created if missing) and return its path."""
         path = Path(directory) / f"{self.name}{self.suffix}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        if self.svg:
-            path.write_text(self.svg, encoding="utf-8")
-        else:
-            path.write_bytes(self.png)
-        return path
+        return write_atomic(path, self.svg or self.png)
 
     def html(self) -> str:
         """The picture as an HTML fragment that needs no other file: inline SVG or a data: URI."""
