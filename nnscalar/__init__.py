@@ -4,6 +4,7 @@ from . import activations, data, losses
 from .engine import (
     Value,
     is_grad_enabled,
+    layer_sums,
     log_softmax,
     no_grad,
     topological_order,
@@ -13,6 +14,7 @@ from .engine import (
 )
 from .errors import (
     DomainError,
+    FloatOverflowError,
     NNScalarError,
     NonFiniteError,
     NotANumberError,
@@ -36,6 +38,7 @@ __all__ = [
     "AdamW",
     "CosineLR",
     "DomainError",
+    "FloatOverflowError",
     "GradcheckReport",
     "Layer",
     "NNScalarError",
@@ -58,6 +61,7 @@ __all__ = [
     "forward_steps",
     "gradcheck",
     "is_grad_enabled",
+    "layer_sums",
     "log_softmax",
     "losses",
     "no_grad",
