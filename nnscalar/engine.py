@@ -41,11 +41,6 @@ __all__ = [
 ]
 
 _INF = math.inf
-_ONE = (1.0,)
-_ONE_ONE = (1.0, 1.0)
-_ONE_MINUS_ONE = (1.0, -1.0)
-_MINUS_ONE = (-1.0,)
-_ZERO = (0.0,)
 
 
 class _GradMode(threading.local):
@@ -101,7 +96,15 @@ class Value:
     -3.0
     """
 
-    __slots__ = ("data", "grad", "op", "parents", "local_grads", "arg", "label")
+    # A node's parents and local derivatives live in four slots, not in tuples of their own: a
+    # node is then one object (half the memory, and half the work for Python's garbage collector).
+    #   leaf:          _a is None
+    #   one parent:    _a the parent, _da d(node)/d(_a); _b is None; _db the op's constant or None
+    #   two parents:   _a and _b the parents, _da and _db their local derivatives
+    #   many (fused):  _a a tuple of parents, _da a tuple of local derivatives, _b is MANY, _db the
+    #                  op's constant (or None)
+    # Read them through `.parents`, `.local_grads` and `.arg`.
+    __slots__ = ("data", "grad", "op", "label", "_a", "_b", "_da", "_db")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if not isinstance(label, str):
@@ -109,10 +112,40 @@ class Value:
         self.data = _number(data, "Value", label)
         self.grad = 0.0
         self.op = ""  # "" for a leaf; otherwise a key of nnscalar.ops.OPS
-        self.parents: tuple[Value, ...] = ()
-        self.local_grads: tuple[float, ...] = ()
-        self.arg: object = None  # a constant operand or the op's parameter (leaky_relu's slope)
         self.label = label
+        self._a = self._b = self._da = self._db = None
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this node was computed from, in operand order (`a + a` has both)."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        if b is None:
+            return (a,)
+        return a if b is MANY else (a, b)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(self)/d(parent) for each of `parents`, computed when the node was made."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        if b is None:
+            return (self._da,)
+        return self._da if b is MANY else (self._da, self._db)
+
+    @local_grads.setter
+    def local_grads(self, local_grads: Sequence[float]) -> None:
+        # A leaf (as every result inside no_grad() is) has no parents to give derivatives to.
+        if self._a is not None:
+            _link(self, self.parents, tuple(local_grads), self.arg)
+
+    @property
+    def arg(self) -> object:
+        """The op's constant operand or parameter (`x * 2.0` keeps 2.0; leaky_relu its slope)."""
+        b = self._b
+        return self._db if b is None or b is MANY else None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -138,33 +171,33 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:  # self + other
         if isinstance(other, Value):
-            return _result(self.data + other.data, "+", (self, other), _ONE_ONE)
+            return _binary(self.data + other.data, "+", self, other, 1.0, 1.0)
         c = other if type(other) is float else _constant(other, "+", self)
-        return _result(self.data + c, "+", (self,), _ONE, c)
+        return _unary(self.data + c, "+", self, 1.0, c)
 
     def __radd__(self, other: Number) -> Value:  # other + self
         c = other if type(other) is float else _constant(other, "+", self)
-        return _result(c + self.data, "+", (self,), _ONE, c)
+        return _unary(c + self.data, "+", self, 1.0, c)
 
     def __sub__(self, other: Operand) -> Value:  # self - other
         if isinstance(other, Value):
-            return _result(self.data - other.data, "-", (self, other), _ONE_MINUS_ONE)
+            return _binary(self.data - other.data, "-", self, other, 1.0, -1.0)
         c = other if type(other) is float else _constant(other, "-", self)
-        return _result(self.data - c, "-", (self,), _ONE, c)
+        return _unary(self.data - c, "-", self, 1.0, c)
 
     def __rsub__(self, other: Number) -> Value:  # other - self
         c = other if type(other) is float else _constant(other, "-", self)
-        return _result(c - self.data, "rsub", (self,), _MINUS_ONE, c)
+        return _unary(c - self.data, "rsub", self, -1.0, c)
 
     def __mul__(self, other: Operand) -> Value:  # self * other
         if isinstance(other, Value):
-            return _result(self.data * other.data, "*", (self, other), (other.data, self.data))
+            return _binary(self.data * other.data, "*", self, other, other.data, self.data)
         c = other if type(other) is float else _constant(other, "*", self)
-        return _result(self.data * c, "*", (self,), (c,), c)
+        return _unary(self.data * c, "*", self, c, c)
 
     def __rmul__(self, other: Number) -> Value:  # other * self
         c = other if type(other) is float else _constant(other, "*", self)
-        return _result(c * self.data, "*", (self,), (c,), c)
+        return _unary(c * self.data, "*", self, c, c)
 
     def __truediv__(self, other: Operand) -> Value:  # self / other
         if isinstance(other, Value):
@@ -172,11 +205,11 @@ class Value:
             if b == 0.0:
                 raise _domain("/", (self, other), "division by zero", "a nonzero divisor")
             out = self.data / b
-            return _result(out, "/", (self, other), (1.0 / b, -out / b))
+            return _binary(out, "/", self, other, 1.0 / b, -out / b)
         c = other if type(other) is float else _constant(other, "/", self)
         if c == 0.0:
             raise _domain("/", (self, c), "division by zero", "a nonzero divisor")
-        return _result(self.data / c, "/", (self,), (1.0 / c,), c)
+        return _unary(self.data / c, "/", self, 1.0 / c, c)
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
         c = other if type(other) is float else _constant(other, "/", self)
@@ -184,7 +217,7 @@ class Value:
         if a == 0.0:
             raise _domain("/", (c, self), "division by zero", "a nonzero divisor")
         out = c / a
-        return _result(out, "rdiv", (self,), (-out / a,), c)
+        return _unary(out, "rdiv", self, -out / a, c)
 
     def __pow__(self, other: Operand) -> Value:  # self ** other
         if isinstance(other, Value):
@@ -212,16 +245,16 @@ class Value:
             local = 0.0
         else:
             raise _infinite_slope("**", (self, b))
-        return _result(out, "**", (self,), (local,), b)
+        return _unary(out, "**", self, local, b)
 
     def __rpow__(self, other: Number) -> Value:  # other ** self
         c = _constant(other, "**", self)
         a = self.data
         if c > 0.0:
             out = _pow(c, a, (c, self))
-            return _result(out, "rpow", (self,), (out * math.log(c),), c)
+            return _unary(out, "rpow", self, out * math.log(c), c)
         if c == 0.0 and a > 0.0:
-            return _result(0.0, "rpow", (self,), _ZERO, c)
+            return _unary(0.0, "rpow", self, 0.0, c)
         raise _domain(
             "**",
             (c, self),
@@ -230,7 +263,7 @@ class Value:
         )
 
     def __neg__(self) -> Value:  # -self
-        return _result(-self.data, "neg", (self,), _MINUS_ONE)
+        return _unary(-self.data, "neg", self, -1.0)
 
     def __pos__(self) -> Value:
         return self
@@ -239,7 +272,7 @@ class Value:
         a = self.data
         # At 0 the slope is 0, as PyTorch's sign(0) = 0.
         sign = 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
-        return _result(abs(a), "abs", (self,), (sign,))
+        return _unary(abs(a), "abs", self, sign)
 
     # --- functions -----------------------------------------------------------------------------
 
@@ -249,14 +282,14 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             raise _overflow("exp", (self,)) from None
-        return _result(out, "exp", (self,), (out,))
+        return _unary(out, "exp", self, out)
 
     def log(self) -> Value:
         """f(x) = ln x for x > 0, f'(x) = 1/x."""
         a = self.data
         if a <= 0.0:
             raise _domain("log", (self,), "log is only defined for positive numbers", "x > 0")
-        return _result(math.log(a), "log", (self,), (1.0 / a,))
+        return _unary(math.log(a), "log", self, 1.0 / a)
 
     def sqrt(self) -> Value:
         """f(x) = √x, f'(x) = 1/(2√x); x > 0 when recording a graph (the slope at 0 is infinite)."""
@@ -266,58 +299,58 @@ class Value:
         if a == 0.0:
             if is_grad_enabled():
                 raise _infinite_slope("sqrt", (self,))
-            return _result(0.0, "sqrt", (self,), _ZERO)
+            return _unary(0.0, "sqrt", self, 0.0)
         out = math.sqrt(a)
-        return _result(out, "sqrt", (self,), (0.5 / out,))
+        return _unary(out, "sqrt", self, 0.5 / out)
 
     def tanh(self) -> Value:
         """f(x) = tanh x, f'(x) = 1 − tanh²x."""
         t = math.tanh(self.data)
-        return _result(t, "tanh", (self,), (1.0 - t * t,))
+        return _unary(t, "tanh", self, 1.0 - t * t)
 
     def sigmoid(self) -> Value:
         """f(x) = 1/(1 + e⁻ˣ), f'(x) = f(x)(1 − f(x)); stable for any x."""
         s = _sigmoid(self.data)
-        return _result(s, "sigmoid", (self,), (s * (1.0 - s),))
+        return _unary(s, "sigmoid", self, s * (1.0 - s))
 
     def relu(self) -> Value:
         """f(x) = max(0, x); f'(0) = 0 (PyTorch's convention)."""
         a = self.data
         if a > 0.0:
-            return _result(a, "relu", (self,), _ONE)
-        return _result(0.0, "relu", (self,), _ZERO)
+            return _unary(a, "relu", self, 1.0)
+        return _unary(0.0, "relu", self, 0.0)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """f(x) = x for x > 0, else slope·x; f'(0) = slope (PyTorch's convention)."""
         slope = _constant(slope, "leaky_relu", self)
         a = self.data
         if a > 0.0:
-            return _result(a, "leaky_relu", (self,), _ONE, slope)
-        return _result(slope * a, "leaky_relu", (self,), (slope,), slope)
+            return _unary(a, "leaky_relu", self, 1.0, slope)
+        return _unary(slope * a, "leaky_relu", self, slope, slope)
 
     def elu(self, alpha: float = 1.0) -> Value:
         """f(x) = x for x > 0, else α(eˣ − 1); f'(0) = α (PyTorch's convention)."""
         alpha = _constant(alpha, "elu", self)
         a = self.data
         if a > 0.0:
-            return _result(a, "elu", (self,), _ONE, alpha)
-        return _result(alpha * math.expm1(a), "elu", (self,), (alpha * math.exp(a),), alpha)
+            return _unary(a, "elu", self, 1.0, alpha)
+        return _unary(alpha * math.expm1(a), "elu", self, alpha * math.exp(a), alpha)
 
     def softplus(self) -> Value:
         """f(x) = ln(1 + eˣ), f'(x) = σ(x); stable for any x."""
         a = self.data
         out = max(a, 0.0) + math.log1p(math.exp(-abs(a)))
-        return _result(out, "softplus", (self,), (_sigmoid(a),))
+        return _unary(out, "softplus", self, _sigmoid(a))
 
     def sin(self) -> Value:
         """f(x) = sin x, f'(x) = cos x."""
         a = self.data
-        return _result(math.sin(a), "sin", (self,), (math.cos(a),))
+        return _unary(math.sin(a), "sin", self, math.cos(a))
 
     def cos(self) -> Value:
         """f(x) = cos x, f'(x) = −sin x."""
         a = self.data
-        return _result(math.cos(a), "cos", (self,), (-math.sin(a),))
+        return _unary(math.cos(a), "cos", self, -math.sin(a))
 
     # --- the chain rule ------------------------------------------------------------------------
 
@@ -334,16 +367,14 @@ class Value:
             g = node.grad
             if not g:  # a node with no gradient passes none back (a dead relu's whole subtree)
                 continue
-            parents = node.parents
-            n = len(parents)  # most nodes have 1 or 2 parents: spelled out, they run faster
-            if n == 1:
-                parents[0].grad += node.local_grads[0] * g
-            elif n == 2:
-                (a, b), (da, db) = parents, node.local_grads
-                a.grad += da * g
-                b.grad += db * g
-            else:
-                for parent, local in zip(parents, node.local_grads):
+            b = node._b
+            if b is None:  # one parent
+                node._a.grad += node._da * g
+            elif b is not MANY:  # two parents
+                node._a.grad += node._da * g
+                b.grad += node._db * g
+            else:  # a fused node: tuples of parents and local derivatives
+                for parent, local in zip(node._a, node._da):
                     parent.grad += local * g
         _check_finite_grads(leaves)
 
@@ -351,24 +382,22 @@ class Value:
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each once, parents before children: leaves first, root last.
 
-    An explicit stack instead of recursion, so a chain of a million nodes works: it holds
-    (node, iterator over the node's parents still to visit), depth-first, first operand first.
+    The same depth-first walk as backward (an explicit stack, so a chain of a million nodes
+    works), first operand first; it only reads the graph, so it keeps its marks in a dict.
     """
     order: list[Value] = []
-    visited = {root}
-    stack = [(root, iter(root.parents))]
+    state: dict[Value, bool] = {}  # False: its parents are being visited; True: in `order`
+    stack = [root]
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in visited:
-                visited.add(parent)
-                if parent.parents:  # go down into it; come back to `node` later
-                    stack.append((parent, iter(parent.parents)))
-                    break
-                order.append(parent)  # a leaf
-        else:  # every parent of `node` is in `order`
-            stack.pop()
+        node = stack.pop()
+        seen = state.get(node)
+        if seen is False or (seen is None and node._a is None):
+            state[node] = True
             order.append(node)
+        elif seen is None:
+            state[node] = False
+            stack.append(node)
+            stack.extend(reversed(node.parents))
     return order
 
 
@@ -376,28 +405,37 @@ def _inner_nodes(root: Value) -> tuple[list[Value], dict[Value, None]]:
     """The non-leaf nodes `root` depends on in topological order, each with its grad set to 0.0;
     and its leaves (a dict used as an ordered set: first met, first checked).
 
-    The 0.0 is a float object of this call's own, so `node.grad is zero` also says "visited"
-    without a set of visited nodes. Depth-first, first operand first, as topological_order.
+    Depth-first with an explicit stack of nodes, first operand first. A node is popped twice:
+    the first time it is pushed back with its parents on top, the second time (its parents all
+    done) it joins the order. Its grad object says which: `entered`, then `done`, two float
+    objects of this call's own (unlike the literal 0.0 new nodes hold), so no set is needed.
     """
-    zero = float(0)  # a new object each call, unlike the literal 0.0 that new nodes hold
+    entered, done = float(0), float(0)
     inner: list[Value] = []
     leaves: dict[Value, None] = {}
-    if not root.parents:
-        return inner, {root: None}
-    root.grad = zero
-    stack = [(root, iter(root.parents))]
+    stack = [root]
+    push, pop, finish = stack.append, stack.pop, inner.append
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent.grad is not zero:
-                if parent.parents:  # go down into it; come back to `node` later
-                    parent.grad = zero
-                    stack.append((parent, iter(parent.parents)))
-                    break
-                leaves[parent] = None
-        else:  # every parent of `node` is done
-            stack.pop()
-            inner.append(node)
+        node = pop()
+        g = node.grad
+        if g is entered:  # second time: its parents are all done
+            node.grad = done
+            finish(node)
+        elif g is not done:
+            a = node._a
+            if a is None:
+                leaves[node] = None
+                continue
+            node.grad = entered
+            push(node)
+            b = node._b
+            if b is None:
+                push(a)
+            elif b is not MANY:
+                push(b)
+                push(a)
+            else:
+                stack.extend(reversed(a))
     return inner, leaves
 
 
@@ -420,7 +458,7 @@ def vsum(values: Iterable[Operand]) -> Value:
             c = _constant(v, "sum", None)
             constant += c
             total += c
-    return _result(total, "sum", tuple(parents), _ONE * len(parents), constant or None)
+    return _nary(total, "sum", tuple(parents), (1.0,) * len(parents), constant or None)
 
 
 def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value) -> Value:
@@ -437,7 +475,7 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Valu
         xs = [x.data for x in inputs]
         z = sum(map(_mul, ws, xs), 0.0) + bias.data
         parents = (*weights, *inputs, bias)
-        return _result(z, "wsum", parents, (*xs, *ws, 1.0), tuple(inputs))
+        return _nary(z, "wsum", parents, (*xs, *ws, 1.0), tuple(inputs))
     xs = [x.data if isinstance(x, Value) else _constant(x, "wsum", None) for x in inputs]
     z = sum(map(_mul, ws, xs), 0.0) + bias.data
     value_inputs = [x for x in inputs if isinstance(x, Value)]
@@ -449,7 +487,7 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Valu
         parents = (*weights, bias)
         locals_ = (*xs, 1.0)
         arg = tuple(xs)
-    return _result(z, "wsum", parents, locals_, arg)
+    return _nary(z, "wsum", parents, locals_, arg)
 
 
 def layer_sums(
@@ -464,7 +502,7 @@ def layer_sums(
             if len(weights) != len(xs):
                 raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(xs)} inputs")
             z = sum(map(_mul, [w.data for w in weights], xs), 0.0) + bias.data
-            out.append(_result(z, "wsum", (), ()))
+            out.append(_nary(z, "wsum", (), ()))
         return out
     if not (inputs and all(type(x) is Value for x in inputs)):
         if all(type(x) is float and -_INF < x < _INF for x in inputs):
@@ -475,7 +513,7 @@ def layer_sums(
                 if len(weights) != len(xs):
                     return [weighted_sum(w, inputs, b) for w, b in zip(weight_rows, biases)]
                 z = sum(map(_mul, [w.data for w in weights], xs), 0.0) + bias.data
-                out.append(_result(z, "wsum", (*weights, bias), locals_, xs))
+                out.append(_nary(z, "wsum", (*weights, bias), locals_, xs))
             return out
         return [weighted_sum(w, inputs, b) for w, b in zip(weight_rows, biases)]
     ins = tuple(inputs)
@@ -486,7 +524,7 @@ def layer_sums(
             raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(ins)} inputs")
         ws = [w.data for w in weights]
         z = sum(map(_mul, ws, xs), 0.0) + bias.data
-        out.append(_result(z, "wsum", (*weights, *ins, bias), (*xs, *ws, 1.0), ins))
+        out.append(_nary(z, "wsum", (*weights, *ins, bias), (*xs, *ws, 1.0), ins))
     return out
 
 
@@ -508,7 +546,7 @@ def log_softmax(logits: Sequence[Operand]) -> list[Value]:
     outputs = []
     for k, a in enumerate(datas):
         local = tuple((1.0 if i == k else 0.0) - p for i, p in enumerate(probs))
-        outputs.append(_result(a - log_total, "log_softmax", parents, local, k))
+        outputs.append(_nary(a - log_total, "log_softmax", parents, local, k))
     return outputs
 
 
@@ -518,9 +556,52 @@ _new = object.__new__
 _mul = operator.mul
 
 
-def _result(data: float, op: str, parents: tuple, local_grads: tuple, arg: object = None) -> Value:
-    """A new node: the result of `op`, recorded in the graph unless inside `no_grad()`."""
+MANY = object()  # in a node's `_b` slot: `_a` and `_da` are tuples (a fused node, see Value)
+
+
+def _unary(data: float, op: str, a: Value, da: float, arg: object = None) -> Value:
+    """A new node of `op` with one parent: the result `data`, d(node)/d(a) and the op's constant."""
     if data - data != 0.0:  # inf - inf and nan - nan are nan: the result overflowed
+        raise _overflow(op, (a,) if arg is None else (a, arg), data)
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if not _no_grad_blocks or _mode.enabled:
+        node.op = op
+        node._a = a
+        node._da = da
+        node._db = arg
+    else:  # inside no_grad(): a bare leaf
+        node.op = ""
+        node._a = node._da = node._db = None
+    node._b = None
+    return node
+
+
+def _binary(data: float, op: str, a: Value, b: Value, da: float, db: float) -> Value:
+    """A new node of `op` with two parents and their local derivatives."""
+    if data - data != 0.0:
+        raise _overflow(op, (a, b), data)
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if not _no_grad_blocks or _mode.enabled:
+        node.op = op
+        node._a = a
+        node._b = b
+        node._da = da
+        node._db = db
+    else:
+        node.op = ""
+        node._a = node._b = node._da = node._db = None
+    return node
+
+
+def _nary(data: float, op: str, parents: tuple, local_grads: tuple, arg: object = None) -> Value:
+    """A new fused node (any number of parents): Σ, a neuron's Σwx+b, a log-softmax entry."""
+    if data - data != 0.0:
         raise _overflow(op, parents if arg is None else (*parents, arg), data)
     node = _new(Value)
     node.data = data
@@ -528,15 +609,23 @@ def _result(data: float, op: str, parents: tuple, local_grads: tuple, arg: objec
     node.label = ""
     if not _no_grad_blocks or _mode.enabled:
         node.op = op
-        node.parents = parents
-        node.local_grads = local_grads
-        node.arg = arg
+        _link(node, parents, local_grads, arg)
     else:
         node.op = ""
-        node.parents = ()
-        node.local_grads = ()
-        node.arg = None
+        node._a = node._b = node._da = node._db = None
     return node
+
+
+def _link(node: Value, parents: tuple, local_grads: tuple, arg: object = None) -> None:
+    """Give `node` these parents and local derivatives (aligned), in the slots' layout."""
+    if len(local_grads) != len(parents):
+        raise ShapeError(
+            f"{len(parents)} parents need {len(parents)} local derivatives, got {len(local_grads)}"
+        )
+    node._b = MANY
+    node._a, node._da, node._db = parents, local_grads, arg
+    if len(parents) == 0:
+        node._a = node._b = node._da = node._db = None
 
 
 def _number(x: object, where: str, label: str = "") -> float:
@@ -590,11 +679,11 @@ def _power_of_values(base: Value, exponent: Value) -> Value:
     a, b = base.data, exponent.data
     if a > 0.0:
         out = _pow(a, b, (base, exponent))
-        return _result(out, "**", (base, exponent), (b * out / a, out * math.log(a)))
+        return _binary(out, "**", base, exponent, b * out / a, out * math.log(a))
     if a == 0.0 and b > 0.0:
         if b < 1.0:
             raise _infinite_slope("**", (base, exponent))
-        return _result(0.0, "**", (base, exponent), (1.0 if b == 1.0 else 0.0, 0.0))
+        return _binary(0.0, "**", base, exponent, 1.0 if b == 1.0 else 0.0, 0.0)
     raise _domain(
         "**",
         (base, exponent),

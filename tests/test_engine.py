@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 
@@ -278,6 +279,32 @@ def test_operand_order_and_duplicates_are_kept():
     assert (a * 3).parents == (a,) and (a * 3).arg == 3.0
     r = 3 - a
     assert (r.op, r.parents, r.arg, r.local_grads) == ("rsub", (a,), 3.0, (-1.0,))
+
+
+def test_a_node_is_one_object_with_its_edges_in_slots():
+    # One- and two-parent nodes own no tuple: half the memory, one object for the collector.
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    for node in (a * b, a + 1.0, a.relu(), -a):
+        assert not any(isinstance(r, (tuple, list, dict)) for r in gc.get_referents(node))
+    c = a * b
+    assert (c.parents, c.local_grads, c.arg) == ((a, b), (3.0, 2.0), None)
+    s = vsum([a, b, 4.0])
+    assert (s.parents, s.local_grads, s.arg) == ((a, b), (1.0, 1.0), 4.0)
+    assert (a.parents, a.local_grads, a.arg) == ((), (), None)
+
+
+def test_local_grads_can_be_replaced_to_show_a_wrong_rule():
+    a = Value(3.0)
+    c = a * a
+    c.local_grads = (1.0, 1.0)  # a student's wrong rule for x²
+    c.backward()
+    assert c.parents == (a, a) and a.grad == 2.0
+    with pytest.raises(ShapeError, match="2 parents need 2 local derivatives, got 1"):
+        c.local_grads = (1.0,)
+    with no_grad():
+        d = a * a
+    d.local_grads = (5.0,)  # a leaf has no parents: nothing to change
+    assert d.local_grads == ()
 
 
 def test_long_chain_without_recursion():
