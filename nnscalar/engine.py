@@ -15,6 +15,8 @@ import math
 import operator
 import threading
 from collections.abc import Iterable, Sequence
+from itertools import chain as _chain
+from itertools import compress as _compress
 from numbers import Real
 from typing import Union
 
@@ -103,6 +105,8 @@ class Value:
     #   two parents:   _a and _b the parents, _da and _db their local derivatives
     #   many (fused):  _a a tuple of parents, _da a tuple of local derivatives, _b is MANY, _db the
     #                  op's constant (or None)
+    #   neuron:        z = Σ wᵢxᵢ + b: _a = (weights, Value inputs, bias), _da = (xs, ws) the
+    #                  inputs' and weights' data; _b is NEURON; _db the inputs (numbers or Values)
     # Read them through `.parents`, `.local_grads` and `.arg`.
     __slots__ = ("data", "grad", "op", "label", "_a", "_b", "_da", "_db")
 
@@ -123,6 +127,9 @@ class Value:
             return ()
         if b is None:
             return (a,)
+        if b is NEURON:
+            weights, inputs, bias = a
+            return (*weights, *inputs, bias)
         return a if b is MANY else (a, b)
 
     @property
@@ -133,6 +140,9 @@ class Value:
             return ()
         if b is None:
             return (self._da,)
+        if b is NEURON:
+            xs, ws = self._da
+            return (*xs, *ws, 1.0)
         return self._da if b is MANY else (self._da, self._db)
 
     @local_grads.setter
@@ -145,7 +155,7 @@ class Value:
     def arg(self) -> object:
         """The op's constant operand or parameter (`x * 2.0` keeps 2.0; leaky_relu its slope)."""
         b = self._b
-        return self._db if b is None or b is MANY else None
+        return self._db if b is None or b is MANY or b is NEURON else None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -370,10 +380,17 @@ class Value:
             b = node._b
             if b is None:  # one parent
                 node._a.grad += node._da * g
+            elif b is NEURON:  # z = Σ wᵢxᵢ + b: dz/dwᵢ = xᵢ, dz/dxᵢ = wᵢ, dz/db = 1
+                (weights, inputs, bias), (xs, ws) = node._a, node._da
+                for w, x in zip(weights, xs):
+                    w.grad += x * g
+                for x, w in zip(inputs, ws):
+                    x.grad += w * g
+                bias.grad += g
             elif b is not MANY:  # two parents
                 node._a.grad += node._da * g
                 b.grad += node._db * g
-            else:  # a fused node: tuples of parents and local derivatives
+            else:  # another fused node: tuples of parents and local derivatives
                 for parent, local in zip(node._a, node._da):
                     parent.grad += local * g
         _check_finite_grads(leaves)
@@ -401,18 +418,21 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _inner_nodes(root: Value) -> tuple[list[Value], dict[Value, None]]:
+def _inner_nodes(root: Value) -> tuple[list[Value], list[Iterable[Value]]]:
     """The non-leaf nodes `root` depends on in topological order, each with its grad set to 0.0;
-    and its leaves (a dict used as an ordered set: first met, first checked).
+    and the leaves, in groups, for backward's final check.
 
-    Depth-first with an explicit stack of nodes, first operand first. A node is popped twice:
-    the first time it is pushed back with its parents on top, the second time (its parents all
-    done) it joins the order. Its grad object says which: `entered`, then `done`, two float
-    objects of this call's own (unlike the literal 0.0 new nodes hold), so no set is needed.
+    Depth-first with an explicit stack of nodes, first operand first, as `topological_order`.
+    A node is popped twice: the first time it is pushed back with its parents on top, the second
+    time (its parents all done) it joins the order. Its grad object says which: `entered`, then
+    `done`, two float objects of this call's own (unlike the literal 0.0 new nodes hold), so no
+    set of visited nodes is needed.
     """
     entered, done = float(0), float(0)
     inner: list[Value] = []
-    leaves: dict[Value, None] = {}
+    leaves: dict[Value, None] = {}  # an ordered set: first met, first checked
+    weight_groups: dict[int, tuple] = {}  # neurons' weight tuples, by identity: each looked at once
+    input_groups: dict[int, tuple] = {}  # neurons' input tuples, likewise
     stack = [root]
     push, pop, finish = stack.append, stack.pop, inner.append
     while stack:
@@ -431,12 +451,29 @@ def _inner_nodes(root: Value) -> tuple[list[Value], dict[Value, None]]:
             b = node._b
             if b is None:
                 push(a)
+            elif b is NEURON:
+                weights, inputs, bias = a
+                kept = weight_groups.get(id(weights))
+                if kept is None:  # the first time these weights are met: are they all leaves?
+                    kept = weight_groups[id(weights)] = (
+                        () if any(map(_parents_of, weights)) else weights
+                    )
+                if kept is weights and bias._a is None:
+                    # Weights and bias are leaves (as in a model): only the inputs need a visit.
+                    # A layer's neurons share one inputs tuple, so the first neuron visits them
+                    # for all (a later one can't be above them on the stack: it needs them all).
+                    leaves[bias] = None
+                    if id(inputs) not in input_groups:
+                        input_groups[id(inputs)] = inputs
+                        stack.extend([x for x in reversed(inputs) if x._a is not None])
+                else:
+                    stack.extend(reversed(node.parents))
             elif b is not MANY:
                 push(b)
                 push(a)
             else:
                 stack.extend(reversed(a))
-    return inner, leaves
+    return inner, [leaves, *weight_groups.values(), *input_groups.values()]
 
 
 def zero_grad(values: Iterable[Value]) -> None:
@@ -467,64 +504,52 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Valu
     Local derivatives: xᵢ for wᵢ, wᵢ for xᵢ (when xᵢ is a Value), 1 for b. Inputs that are plain
     numbers stay numbers; they are kept in `arg` so pictures can show them.
     """
-    if len(weights) != len(inputs):
-        raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(inputs)} inputs")
-    ws = [w.data for w in weights]
-    if inputs and type(inputs[0]) is Value and all(type(x) is Value for x in inputs):
-        # The hidden-layer case, every input a Value: one pass each for data, z and the tuples.
-        xs = [x.data for x in inputs]
-        z = sum(map(_mul, ws, xs), 0.0) + bias.data
-        parents = (*weights, *inputs, bias)
-        return _nary(z, "wsum", parents, (*xs, *ws, 1.0), tuple(inputs))
-    xs = [x.data if isinstance(x, Value) else _constant(x, "wsum", None) for x in inputs]
-    z = sum(map(_mul, ws, xs), 0.0) + bias.data
-    value_inputs = [x for x in inputs if isinstance(x, Value)]
-    if value_inputs:
-        parents = (*weights, *value_inputs, bias)
-        locals_ = (*xs, *[w for w, x in zip(ws, inputs) if isinstance(x, Value)], 1.0)
-        arg = tuple(x if isinstance(x, Value) else c for x, c in zip(inputs, xs))
-    else:
-        parents = (*weights, bias)
-        locals_ = (*xs, 1.0)
-        arg = tuple(xs)
-    return _nary(z, "wsum", parents, locals_, arg)
+    return layer_sums((weights,), inputs, (bias,))[0]
 
 
 def layer_sums(
     weight_rows: Sequence[Sequence[Value]], inputs: Sequence[Operand], biases: Sequence[Value]
 ) -> list[Value]:
     """`weighted_sum` for each neuron of a layer fed the same `inputs`: one node per neuron, the
-    same nodes as `weighted_sum` gives, with the inputs' data and tuples worked out once."""
-    if _no_grad_blocks and not _mode.enabled:  # evaluating: numbers only, no tuples to build
-        xs = [x.data if isinstance(x, Value) else _constant(x, "wsum", None) for x in inputs]
-        out = []
-        for weights, bias in zip(weight_rows, biases):
-            if len(weights) != len(xs):
-                raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(xs)} inputs")
-            z = sum(map(_mul, [w.data for w in weights], xs), 0.0) + bias.data
-            out.append(_nary(z, "wsum", (), ()))
-        return out
-    if not (inputs and all(type(x) is Value for x in inputs)):
-        if all(type(x) is float and -_INF < x < _INF for x in inputs):
-            xs = tuple(inputs)  # the first layer: plain numbers stay numbers, kept in `arg`
-            locals_ = (*xs, 1.0)
-            out = []
-            for weights, bias in zip(weight_rows, biases):
-                if len(weights) != len(xs):
-                    return [weighted_sum(w, inputs, b) for w, b in zip(weight_rows, biases)]
-                z = sum(map(_mul, [w.data for w in weights], xs), 0.0) + bias.data
-                out.append(_nary(z, "wsum", (*weights, bias), locals_, xs))
-            return out
-        return [weighted_sum(w, inputs, b) for w, b in zip(weight_rows, biases)]
-    ins = tuple(inputs)
-    xs = [x.data for x in ins]
+    neurons sharing one tuple of the inputs and of their data, worked out once."""
+    kinds = set(map(type, inputs))
+    if kinds == _JUST_VALUES:  # a hidden layer: every input a Value
+        values = tuple(inputs)
+        xs = tuple(map(_data_of, values))
+        arg: tuple = values
+    elif kinds == _JUST_FLOATS and _finite(sum(inputs)):  # the first layer: numbers stay numbers
+        xs = arg = tuple(inputs)
+        values = ()
+    else:  # a mix, or ints: each checked; the numbers are kept in `arg` for pictures
+        xs = tuple([x.data if isinstance(x, Value) else _constant(x, "wsum", None) for x in inputs])
+        values = tuple([x for x in inputs if isinstance(x, Value)])
+        arg = tuple([x if isinstance(x, Value) else c for x, c in zip(inputs, xs)])
+    every_input_a_value = len(values) == len(xs)
+    is_value = [isinstance(x, Value) for x in inputs]
+    recording = not _no_grad_blocks or _mode.enabled
     out = []
     for weights, bias in zip(weight_rows, biases):
-        if len(weights) != len(ins):
-            raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(ins)} inputs")
-        ws = [w.data for w in weights]
+        if len(weights) != len(xs):
+            raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(xs)} inputs")
+        ws = tuple(map(_data_of, weights))
         z = sum(map(_mul, ws, xs), 0.0) + bias.data
-        out.append(_nary(z, "wsum", (*weights, *ins, bias), (*xs, *ws, 1.0), ins))
+        if z - z != 0.0:
+            raise _overflow("wsum", (*weights, *values, bias), z)
+        node = _new(Value)
+        node.data = z
+        node.grad = 0.0
+        node.label = ""
+        if recording:
+            node.op = "wsum"
+            node._a = (weights if type(weights) is tuple else tuple(weights), values, bias)
+            node._b = NEURON
+            # d z/d inputᵢ = wᵢ, for the inputs that are Values
+            node._da = (xs, ws if every_input_a_value else tuple(_compress(ws, is_value)))
+            node._db = arg
+        else:
+            node.op = ""
+            node._a = node._b = node._da = node._db = None
+        out.append(node)
     return out
 
 
@@ -553,10 +578,21 @@ def log_softmax(logits: Sequence[Operand]) -> list[Value]:
 # --- helpers ------------------------------------------------------------------------------------
 
 _new = object.__new__
+_parents_of = operator.attrgetter("_a")  # None (false) for a leaf
+_data_of = operator.attrgetter("data")
+_JUST_VALUES = frozenset({Value})
+_JUST_FLOATS = frozenset({float})
+
+
+def _finite(x: float) -> bool:
+    return x - x == 0.0  # inf - inf and nan - nan are nan
+
+
 _mul = operator.mul
 
 
 MANY = object()  # in a node's `_b` slot: `_a` and `_da` are tuples (a fused node, see Value)
+NEURON = object()  # in `_b`: a neuron's z = Σ wᵢxᵢ + b, its parts in `_a` and `_da` (see Value)
 
 
 def _unary(data: float, op: str, a: Value, da: float, arg: object = None) -> Value:
@@ -734,8 +770,8 @@ def _infinite_slope(op: str, operands: tuple) -> DomainError:
     )
 
 
-def _check_finite_grads(leaves: Iterable[Value]) -> None:
-    for node in leaves:
+def _check_finite_grads(groups: Iterable[Iterable[Value]]) -> None:
+    for node in _chain.from_iterable(groups):
         if not -_INF < node.grad < _INF:
             raise NonFiniteError(
                 f"backward: the gradient of {describe(node)} became {node.grad}; the graph has "

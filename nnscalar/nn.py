@@ -125,10 +125,11 @@ class Neuron:
         generator = _rng(seed, rng)
         # A custom function gets Glorot even if it shares a relu's name.
         limit = init_limit("" if self.custom_activation else self.activation, n_inputs, fan_out)
-        self.weights = [
+        # A tuple: the same object every call, so backward looks at a neuron's weights once.
+        self.weights = tuple(
             Value(generator.uniform(-limit, limit), label=f"{name}.w{i + 1}")
             for i in range(n_inputs)
-        ]
+        )
         self.bias = Value(0.0, label=f"{name}.b")
         self.synapses = [Synapse(w, i, self, i) for i, w in enumerate(self.weights)]
         self.inputs: Sequence[Operand] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from nnscalar import Value, vsum
+from nnscalar import Value, layer_sums, vsum
 
 # Smooth ops that stay finite and away from kinks for inputs in [-2, 2].
 UNARY = {
@@ -23,6 +23,7 @@ BINARY = {
     "*": lambda a, b: a * b,
     "/": lambda a, b: a / (1.5 + b.tanh()),
     "sum": lambda a, b: vsum([a, b, a]),
+    "layer": None,  # two fused neurons fed (a, b), with the first leaf as every weight and bias
 }
 
 leaf_values = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False)
@@ -50,6 +51,11 @@ def run(steps, leaves):
     """Evaluate a program on Values; the last slot is the output."""
     slots = list(leaves)
     for op, args in steps:
+        if op == "layer":
+            w = leaves[0]
+            zs = layer_sums([(w, w), (w, w)], tuple(slots[i] for i in args), (w, w))
+            slots.append(vsum(zs) * 0.5)
+            continue
         table = UNARY if op in UNARY else BINARY
         slots.append(table[op](*(slots[i] for i in args)))
     return slots[-1]

@@ -15,6 +15,7 @@ from nnscalar import (
     NotANumberError,
     Value,
     gradcheck,
+    layer_sums,
     log_softmax,
     no_grad,
     topological_order,
@@ -305,6 +306,46 @@ def test_local_grads_can_be_replaced_to_show_a_wrong_rule():
         d = a * a
     d.local_grads = (5.0,)  # a leaf has no parents: nothing to change
     assert d.local_grads == ()
+
+
+def test_neurons_sharing_inputs_with_a_computed_weight_and_bias():
+    # Two neuron nodes fed the very same inputs tuple; the second's weight and bias are computed
+    # from the first, so backward must walk them too, and still reach the inputs' own parents.
+    x1, x2 = Value(0.3, label="x1"), Value(-0.7, label="x2")
+    w1, w2, b = Value(0.5, label="w1"), Value(-1.5, label="w2"), Value(0.25, label="b")
+
+    def f(x1: Value, x2: Value, w1: Value, w2: Value, b: Value) -> Value:
+        h = (x1.tanh(), x2 * x1)  # inner inputs, one tuple for both neurons
+        first = weighted_sum([w1, w2], h, b)
+        second = weighted_sum([first * 2.0, w2], h, first - b)
+        return (first * second).sigmoid()
+
+    report = gradcheck(f, [x1, x2, w1, w2, b])
+    assert report, report
+    # the same graph with every multiply and add its own node
+    h1, h2 = x1.tanh(), x2 * x1
+    first = w1 * h1 + w2 * h2 + b
+    second = (first * 2.0) * h1 + w2 * h2 + (first - b)
+    expected = (first * second).sigmoid()
+    grads = []
+    for root in (f(x1, x2, w1, w2, b), expected):
+        zero_grad([x1, x2, w1, w2, b])
+        root.backward()
+        grads.append([v.grad for v in (x1, x2, w1, w2, b)])
+    assert grads[0] == pytest.approx(grads[1], rel=1e-12, abs=1e-15)
+
+
+def test_a_layer_with_some_number_inputs_and_a_non_leaf_bias():
+    x = Value(2.0, label="x")
+    w = [[Value(0.5), Value(-1.0), Value(3.0)], [Value(1.5), Value(2.0), Value(-0.5)]]
+    bias = [x * 0.5, Value(0.0)]  # a computed bias: backward must go through it to x
+    z1, z2 = layer_sums(w, [1.5, x, 4], bias)
+    assert (z1.data, z2.data) == (0.5 * 1.5 - 2.0 + 12.0 + 1.0, 2.25 + 4.0 - 2.0)
+    assert z1.parents == (*w[0], x, bias[0]) and z1.arg == (1.5, x, 4.0)
+    assert z1.local_grads == (1.5, 2.0, 4.0, -1.0, 1.0)
+    (z1 + z2).backward()
+    assert x.grad == -1.0 + 2.0 + 0.5
+    assert [v.grad for v in w[0]] == [1.5, 2.0, 4.0] == [v.grad for v in w[1]]
 
 
 def test_long_chain_without_recursion():
