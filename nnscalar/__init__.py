@@ -3,6 +3,7 @@
 from . import activations, data, losses
 from .engine import (
     Value,
+    expanded_weighted_sum,
     is_grad_enabled,
     layer_sums,
     log_softmax,
@@ -58,6 +59,7 @@ __all__ = [
     "draw",
     "draw_network",
     "draw_neuron",
+    "expanded_weighted_sum",
     "forward_steps",
     "gradcheck",
     "is_grad_enabled",

@@ -32,6 +32,7 @@ from .errors import (
 
 __all__ = [
     "Value",
+    "expanded_weighted_sum",
     "is_grad_enabled",
     "layer_sums",
     "log_softmax",
@@ -505,6 +506,28 @@ def weighted_sum(weights: Sequence[Value], inputs: Sequence[Operand], bias: Valu
     numbers stay numbers; they are kept in `arg` so pictures can show them.
     """
     return layer_sums((weights,), inputs, (bias,))[0]
+
+
+def expanded_weighted_sum(
+    weights: Sequence[Value], inputs: Sequence[Operand], bias: Value
+) -> Value:
+    """z = Σ wᵢxᵢ + b with every × and + its own node, for stepping through by hand: the same
+    nodes as `w1 * x1 + w2 * x2 + ... + b` and the same numbers as `weighted_sum`."""
+    if len(weights) != len(inputs):
+        raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(inputs)} inputs")
+    z = None
+    for w, x in zip(weights, inputs):
+        a = w.data
+        if isinstance(x, Value):
+            c = x.data
+            term = _binary(a * c, "*", w, x, c, a)
+        else:
+            c = _constant(x, "*", w)
+            term = _unary(a * c, "*", w, c, c)
+        z = term if z is None else _binary(z.data + term.data, "+", z, term, 1.0, 1.0)
+    if z is None:  # no inputs: z = 0 + b
+        return _unary(0.0 + bias.data, "+", bias, 1.0, 0.0)
+    return _binary(z.data + bias.data, "+", z, bias, 1.0, 1.0)
 
 
 def layer_sums(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .activations import ACTIVATIONS, Activation, activation_name, get_activation
-from .engine import Operand, Value, layer_sums, no_grad, weighted_sum
+from .engine import Operand, Value, expanded_weighted_sum, layer_sums, no_grad, weighted_sum
 from .errors import ConfigError, NonFiniteError, NotANumberError, ShapeError
 from .modelfile import match_weights, read_model, write_model
 
@@ -141,7 +141,7 @@ class Neuron:
     def __call__(self, xs: Sequence[Operand]) -> Value:
         if len(xs) != self.n_inputs:
             raise ShapeError(f"neuron {self.name} expects {self.n_inputs} inputs, got {len(xs)}")
-        z = weighted_sum(self.weights, xs, self.bias) if self.fused else self._expanded(xs)
+        z = (weighted_sum if self.fused else expanded_weighted_sum)(self.weights, xs, self.bias)
         return self._activate(xs, z)
 
     def _activate(self, xs: Sequence[Operand], z: Value) -> Value:
@@ -155,14 +155,6 @@ class Neuron:
             out.label = self._out_label
         self.inputs, self.z, self.output = xs, z, out
         return out
-
-    def _expanded(self, xs: Sequence[Operand]) -> Value:
-        # The same left-to-right order as the fused op, so both give bit-identical sums.
-        ws = self.weights
-        z = ws[0] * xs[0]
-        for i in range(1, len(ws)):
-            z = z + ws[i] * xs[i]
-        return z + self.bias
 
     def parameters(self) -> list[Value]:
         """The weights in input order, then the bias."""

@@ -14,6 +14,7 @@ from nnscalar import (
     NonFiniteError,
     NotANumberError,
     Value,
+    expanded_weighted_sum,
     gradcheck,
     layer_sums,
     log_softmax,
@@ -346,6 +347,23 @@ def test_a_layer_with_some_number_inputs_and_a_non_leaf_bias():
     (z1 + z2).backward()
     assert x.grad == -1.0 + 2.0 + 0.5
     assert [v.grad for v in w[0]] == [1.5, 2.0, 4.0] == [v.grad for v in w[1]]
+
+
+def test_expanded_weighted_sum_is_the_written_out_expression():
+    w1, w2, b, x = Value(0.5), Value(-2.0), Value(0.25), Value(3.0)
+    z = expanded_weighted_sum([w1, w2], [x, 4], b)
+    by_hand = w1 * x + w2 * 4 + b
+    assert z.data == by_hand.data == weighted_sum([w1, w2], [x, 4], b).data == -6.25
+    ops = [n.op for n in topological_order(z) if n.parents]
+    assert ops == [n.op for n in topological_order(by_hand) if n.parents] == ["*", "*", "+", "+"]
+    z.backward()
+    assert (w1.grad, w2.grad, b.grad, x.grad) == (3.0, 4.0, 1.0, 0.5)
+    with pytest.raises(ShapeError, match="got 2 weights but 1 inputs"):
+        expanded_weighted_sum([w1, w2], [x], b)
+    with pytest.raises(NotANumberError, match="'x'"):
+        expanded_weighted_sum([w1], ["x"], b)
+    alone = expanded_weighted_sum([], [], b)
+    assert alone is not b and alone.data == 0.25 and alone.parents == (b,)
 
 
 def test_long_chain_without_recursion():
