@@ -106,8 +106,8 @@ class Value:
     #   two parents:   _a and _b the parents, _da and _db their local derivatives
     #   many (fused):  _a a tuple of parents, _da a tuple of local derivatives, _b is MANY, _db the
     #                  op's constant (or None)
-    #   neuron:        z = Σ wᵢxᵢ + b: _a = (weights, Value inputs, bias), _da = (xs, ws) the
-    #                  inputs' and weights' data; _b is NEURON; _db the inputs (numbers or Values)
+    #   neuron:        z = Σ wᵢxᵢ + b: _a = (weights, Value inputs, bias, all inputs as given);
+    #                  _b is NEURON; _da the inputs' data, _db the weights' data (of Value inputs)
     # Read them through `.parents`, `.local_grads` and `.arg`.
     __slots__ = ("data", "grad", "op", "label", "_a", "_b", "_da", "_db")
 
@@ -129,7 +129,7 @@ class Value:
         if b is None:
             return (a,)
         if b is NEURON:
-            weights, inputs, bias = a
+            weights, inputs, bias, _ = a
             return (*weights, *inputs, bias)
         return a if b is MANY else (a, b)
 
@@ -142,8 +142,7 @@ class Value:
         if b is None:
             return (self._da,)
         if b is NEURON:
-            xs, ws = self._da
-            return (*xs, *ws, 1.0)
+            return (*self._da, *self._db, 1.0)
         return self._da if b is MANY else (self._da, self._db)
 
     @local_grads.setter
@@ -156,7 +155,9 @@ class Value:
     def arg(self) -> object:
         """The op's constant operand or parameter (`x * 2.0` keeps 2.0; leaky_relu its slope)."""
         b = self._b
-        return self._db if b is None or b is MANY or b is NEURON else None
+        if b is NEURON:
+            return self._a[3]
+        return self._db if b is None or b is MANY else None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -382,7 +383,7 @@ class Value:
             if b is None:  # one parent
                 node._a.grad += node._da * g
             elif b is NEURON:  # z = Σ wᵢxᵢ + b: dz/dwᵢ = xᵢ, dz/dxᵢ = wᵢ, dz/db = 1
-                (weights, inputs, bias), (xs, ws) = node._a, node._da
+                (weights, inputs, bias, _), xs, ws = node._a, node._da, node._db
                 for w, x in zip(weights, xs):
                     w.grad += x * g
                 for x, w in zip(inputs, ws):
@@ -453,7 +454,7 @@ def _inner_nodes(root: Value) -> tuple[list[Value], list[Iterable[Value]]]:
             if b is None:
                 push(a)
             elif b is NEURON:
-                weights, inputs, bias = a
+                weights, inputs, bias, _ = a
                 kept = weight_groups.get(id(weights))
                 if kept is None:  # the first time these weights are met: are they all leaves?
                     kept = weight_groups[id(weights)] = (
@@ -564,11 +565,10 @@ def layer_sums(
         node.label = ""
         if recording:
             node.op = "wsum"
-            node._a = (weights if type(weights) is tuple else tuple(weights), values, bias)
+            node._a = (weights if type(weights) is tuple else tuple(weights), values, bias, arg)
             node._b = NEURON
-            # d z/d inputᵢ = wᵢ, for the inputs that are Values
-            node._da = (xs, ws if every_input_a_value else tuple(_compress(ws, is_value)))
-            node._db = arg
+            node._da = xs  # dz/dwᵢ = xᵢ
+            node._db = ws if every_input_a_value else tuple(_compress(ws, is_value))  # dz/dxᵢ = wᵢ
         else:
             node.op = ""
             node._a = node._b = node._da = node._db = None
@@ -615,7 +615,7 @@ _mul = operator.mul
 
 
 MANY = object()  # in a node's `_b` slot: `_a` and `_da` are tuples (a fused node, see Value)
-NEURON = object()  # in `_b`: a neuron's z = Σ wᵢxᵢ + b, its parts in `_a` and `_da` (see Value)
+NEURON = object()  # in `_b`: a neuron's z = Σ wᵢxᵢ + b, its parts in the other slots (see Value)
 
 
 def _unary(data: float, op: str, a: Value, da: float, arg: object = None) -> Value:
