@@ -603,6 +603,7 @@ def log_softmax(logits: Sequence[Operand]) -> list[Value]:
 _new = object.__new__
 _parents_of = operator.attrgetter("_a")  # None (false) for a leaf
 _data_of = operator.attrgetter("data")
+_grad_of = operator.attrgetter("grad")
 _JUST_VALUES = frozenset({Value})
 _JUST_FLOATS = frozenset({float})
 
@@ -794,7 +795,12 @@ def _infinite_slope(op: str, operands: tuple) -> DomainError:
 
 
 def _check_finite_grads(groups: Iterable[Iterable[Value]]) -> None:
-    for node in _chain.from_iterable(groups):
+    """Raise if a leaf's gradient became inf or nan. Their sum is finite when every one is (it
+    is worked out at C speed); only when it is not, look for the culprit one by one."""
+    nodes = list(_chain.from_iterable(groups))
+    if _finite(sum(map(_grad_of, nodes))):
+        return
+    for node in nodes:
         if not -_INF < node.grad < _INF:
             raise NonFiniteError(
                 f"backward: the gradient of {describe(node)} became {node.grad}; the graph has "

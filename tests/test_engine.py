@@ -247,6 +247,17 @@ def test_overflowing_gradient_raises_instead_of_inf():
     assert "x=1e-300" in str(info.value)
 
 
+def test_huge_but_finite_gradients_pass_even_when_their_sum_would_overflow():
+    a, b = Value(1e-10, label="a"), Value(2e-10, label="b")
+    y = a * 1e308 + b * 1.5e308  # dy/da = 1e308 and dy/db = 1.5e308: finite, their sum is not
+    y.backward()
+    assert (a.grad, b.grad) == (1e308, 1.5e308)
+    a.data = b.data = 1e-300
+    z = weighted_sum([a, b], [1e308, 1e308], Value(0.0, label="c")) * 1e10  # dz/da = 1e318
+    with pytest.raises(NonFiniteError, match="a=1e-300"):
+        z.backward()
+
+
 # --- backward's semantics -----------------------------------------------------------------------
 
 
