@@ -36,6 +36,7 @@ __all__ = [
     "is_grad_enabled",
     "layer_sums",
     "log_softmax",
+    "neuron_sums",
     "no_grad",
     "topological_order",
     "vsum",
@@ -106,8 +107,9 @@ class Value:
     #   two parents:   _a and _b the parents, _da and _db their local derivatives
     #   many (fused):  _a a tuple of parents, _da a tuple of local derivatives, _b is MANY, _db the
     #                  op's constant (or None)
-    #   neuron:        z = Σ wᵢxᵢ + b: _a = (weights, Value inputs, bias, all inputs as given);
-    #                  _b is NEURON; _da the inputs' data, _db the weights' data (of Value inputs)
+    #   neuron:        z = Σ wᵢxᵢ + b: _a the neuron's (weights, bias); _b is NEURON; _da the
+    #                  layer's (Value inputs, all inputs as given, their data), shared by its
+    #                  neurons; _db the weights' data (those of the Value inputs)
     # Read them through `.parents`, `.local_grads` and `.arg`.
     __slots__ = ("data", "grad", "op", "label", "_a", "_b", "_da", "_db")
 
@@ -129,8 +131,8 @@ class Value:
         if b is None:
             return (a,)
         if b is NEURON:
-            weights, inputs, bias, _ = a
-            return (*weights, *inputs, bias)
+            weights, bias = a
+            return (*weights, *self._da[0], bias)
         return a if b is MANY else (a, b)
 
     @property
@@ -142,7 +144,7 @@ class Value:
         if b is None:
             return (self._da,)
         if b is NEURON:
-            return (*self._da, *self._db, 1.0)
+            return (*self._da[2], *self._db, 1.0)
         return self._da if b is MANY else (self._da, self._db)
 
     @local_grads.setter
@@ -156,7 +158,7 @@ class Value:
         """The op's constant operand or parameter (`x * 2.0` keeps 2.0; leaky_relu its slope)."""
         b = self._b
         if b is NEURON:
-            return self._a[3]
+            return self._da[1]
         return self._db if b is None or b is MANY else None
 
     def __repr__(self) -> str:
@@ -383,7 +385,7 @@ class Value:
             if b is None:  # one parent
                 node._a.grad += node._da * g
             elif b is NEURON:  # z = Σ wᵢxᵢ + b: dz/dwᵢ = xᵢ, dz/dxᵢ = wᵢ, dz/db = 1
-                (weights, inputs, bias, _), xs, ws = node._a, node._da, node._db
+                (weights, bias), (inputs, _, xs), ws = node._a, node._da, node._db
                 for w, x in zip(weights, xs):
                     w.grad += x * g
                 for x, w in zip(inputs, ws):
@@ -433,8 +435,10 @@ def _inner_nodes(root: Value) -> tuple[list[Value], list[Iterable[Value]]]:
     entered, done = float(0), float(0)
     inner: list[Value] = []
     leaves: dict[Value, None] = {}  # an ordered set: first met, first checked
-    weight_groups: dict[int, tuple] = {}  # neurons' weight tuples, by identity: each looked at once
-    input_groups: dict[int, tuple] = {}  # neurons' input tuples, likewise
+    param_groups: dict[
+        int, tuple
+    ] = {}  # neurons' (weights, bias), by identity: each looked at once
+    input_groups: dict[int, tuple] = {}  # layers' inputs tuples, likewise
     stack = [root]
     push, pop, finish = stack.append, stack.pop, inner.append
     while stack:
@@ -454,17 +458,16 @@ def _inner_nodes(root: Value) -> tuple[list[Value], list[Iterable[Value]]]:
             if b is None:
                 push(a)
             elif b is NEURON:
-                weights, inputs, bias, _ = a
-                kept = weight_groups.get(id(weights))
-                if kept is None:  # the first time these weights are met: are they all leaves?
-                    kept = weight_groups[id(weights)] = (
-                        () if any(map(_parents_of, weights)) else weights
-                    )
-                if kept is weights and bias._a is None:
+                kept = param_groups.get(id(a))
+                if kept is None:  # the first time this neuron is met: are its parameters leaves?
+                    weights, bias = a
+                    leaf = bias._a is None and not any(map(_parents_of, weights))
+                    kept = param_groups[id(a)] = (*weights, bias) if leaf else ()
+                if kept:
                     # Weights and bias are leaves (as in a model): only the inputs need a visit.
                     # A layer's neurons share one inputs tuple, so the first neuron visits them
                     # for all (a later one can't be above them on the stack: it needs them all).
-                    leaves[bias] = None
+                    inputs = node._da[0]
                     if id(inputs) not in input_groups:
                         input_groups[id(inputs)] = inputs
                         stack.extend([x for x in reversed(inputs) if x._a is not None])
@@ -475,7 +478,7 @@ def _inner_nodes(root: Value) -> tuple[list[Value], list[Iterable[Value]]]:
                 push(a)
             else:
                 stack.extend(reversed(a))
-    return inner, [leaves, *weight_groups.values(), *input_groups.values()]
+    return inner, [leaves, *param_groups.values(), *input_groups.values()]
 
 
 def zero_grad(values: Iterable[Value]) -> None:
@@ -536,6 +539,14 @@ def layer_sums(
 ) -> list[Value]:
     """`weighted_sum` for each neuron of a layer fed the same `inputs`: one node per neuron, the
     neurons sharing one tuple of the inputs and of their data, worked out once."""
+    return neuron_sums([(tuple(w), b) for w, b in zip(weight_rows, biases)], inputs)
+
+
+def neuron_sums(
+    params: Sequence[tuple[tuple[Value, ...], Value]], inputs: Sequence[Operand]
+) -> list[Value]:
+    """`layer_sums` with each neuron's parameters as one (weights tuple, bias) pair. A model that
+    keeps its pairs (as `Neuron` does) lets backward look at each neuron's parameters once."""
     kinds = set(map(type, inputs))
     if kinds == _JUST_VALUES:  # a hidden layer: every input a Value
         values = tuple(inputs)
@@ -552,7 +563,9 @@ def layer_sums(
     is_value = [isinstance(x, Value) for x in inputs]
     recording = not _no_grad_blocks or _mode.enabled
     out = []
-    for weights, bias in zip(weight_rows, biases):
+    layer = (values, arg, xs)
+    for pair in params:
+        weights, bias = pair
         if len(weights) != len(xs):
             raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(xs)} inputs")
         ws = tuple(map(_data_of, weights))
@@ -565,9 +578,9 @@ def layer_sums(
         node.label = ""
         if recording:
             node.op = "wsum"
-            node._a = (weights if type(weights) is tuple else tuple(weights), values, bias, arg)
+            node._a = pair
             node._b = NEURON
-            node._da = xs  # dz/dwᵢ = xᵢ
+            node._da = layer  # its data are dz/dwᵢ = xᵢ
             node._db = ws if every_input_a_value else tuple(_compress(ws, is_value))  # dz/dxᵢ = wᵢ
         else:
             node.op = ""

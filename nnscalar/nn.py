@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .activations import ACTIVATIONS, Activation, activation_name, get_activation
-from .engine import Operand, Value, expanded_weighted_sum, layer_sums, no_grad, weighted_sum
+from .engine import Operand, Value, expanded_weighted_sum, neuron_sums, no_grad, weighted_sum
 from .errors import ConfigError, NonFiniteError, NotANumberError, ShapeError
 from .modelfile import match_weights, read_model, write_model
 
@@ -125,12 +125,12 @@ class Neuron:
         generator = _rng(seed, rng)
         # A custom function gets Glorot even if it shares a relu's name.
         limit = init_limit("" if self.custom_activation else self.activation, n_inputs, fan_out)
-        # A tuple: the same object every call, so backward looks at a neuron's weights once.
-        self.weights = tuple(
+        weights = tuple(
             Value(generator.uniform(-limit, limit), label=f"{name}.w{i + 1}")
             for i in range(n_inputs)
         )
-        self.bias = Value(0.0, label=f"{name}.b")
+        # One (weights, bias) pair, the same object every call: backward looks at it once.
+        self._params = (weights, Value(0.0, label=f"{name}.b"))
         self.synapses = [Synapse(w, i, self, i) for i, w in enumerate(self.weights)]
         self.inputs: Sequence[Operand] | None = None
         self.z: Value | None = None
@@ -138,10 +138,20 @@ class Neuron:
         self._z_label = f"{name}.z"
         self._out_label = f"{name}.out"
 
+    @property
+    def weights(self) -> tuple[Value, ...]:
+        """The neuron's weights (the synapses' tolls), in input order."""
+        return self._params[0]
+
+    @property
+    def bias(self) -> Value:
+        return self._params[1]
+
     def __call__(self, xs: Sequence[Operand]) -> Value:
         if len(xs) != self.n_inputs:
             raise ShapeError(f"neuron {self.name} expects {self.n_inputs} inputs, got {len(xs)}")
-        z = (weighted_sum if self.fused else expanded_weighted_sum)(self.weights, xs, self.bias)
+        weights, bias = self._params
+        z = (weighted_sum if self.fused else expanded_weighted_sum)(weights, xs, bias)
         return self._activate(xs, z)
 
     def _activate(self, xs: Sequence[Operand], z: Value) -> Value:
@@ -242,7 +252,7 @@ class Layer:
         if not all(n.fused for n in neurons):
             return [n(xs) for n in neurons]
         # Fused: one node per neuron as Neuron.__call__ records, the inputs handled once.
-        zs = layer_sums([n.weights for n in neurons], xs, [n.bias for n in neurons])
+        zs = neuron_sums([n._params for n in neurons], xs)
         return [n._activate(xs, z) for n, z in zip(neurons, zs)]
 
     def parameters(self) -> list[Value]:
