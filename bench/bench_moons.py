@@ -1,8 +1,9 @@
 """micrograd's moons training step in nnscalar (fused and expanded neurons) and in micrograd.
 
 `MLP(2, [16, 16, 1])` on 100 two-moons points; loss = mean hinge + 1e-4·Σp²; one step is the
-forward pass over every point, zero_grad, backward and an SGD update. All three start from the
-same weights (copied into micrograd's model) and must give the same loss. One process, best of 5,
+forward pass over every point (`model.batch(X)`; also timed as one `model(x)` call per sample),
+zero_grad, backward and an SGD update. All start from the same weights (copied into micrograd's
+model) and must give the same loss. One process, best of 5,
 once with Python's garbage collector as it is by default and once with gc.disable().
 """
 
@@ -19,11 +20,13 @@ LR = 0.05
 REPEATS = 5
 
 
-def nnscalar_step(model, X, y) -> float:
-    """One training step of an nnscalar MLP; returns the loss before the update."""
+def nnscalar_step(model, X, y, batch: bool = True) -> float:
+    """One training step of an nnscalar MLP; returns the loss before the update. The forward pass
+    is `model.batch(X)` (each sample its own graph, each neuron reading its weights once for the
+    batch), or with batch=False one call per sample, as micrograd's demo writes it."""
     from nnscalar import losses
 
-    scores = [model(x) for x in X]
+    scores = model.batch(X) if batch else [model(x) for x in X]
     loss = losses.hinge(scores, y) + ALPHA * losses.l2(model.parameters())
     model.zero_grad()
     loss.backward()
@@ -87,6 +90,7 @@ def main() -> None:
 
     runs = {
         "nnscalar fused": (lambda: nnscalar_step(ours, X, y), True),
+        "nnscalar fused, model(x) per sample": (lambda: nnscalar_step(ours, X, y, False), True),
         "nnscalar expanded": (lambda: nnscalar_step(ours, X, y), False),
         "micrograd": (lambda: micrograd_step(theirs, X, y), None),
     }

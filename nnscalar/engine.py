@@ -37,6 +37,7 @@ __all__ = [
     "layer_sums",
     "log_softmax",
     "neuron_sums",
+    "neuron_sums_batch",
     "no_grad",
     "topological_order",
     "vsum",
@@ -547,46 +548,62 @@ def neuron_sums(
 ) -> list[Value]:
     """`layer_sums` with each neuron's parameters as one (weights tuple, bias) pair. A model that
     keeps its pairs (as `Neuron` does) lets backward look at each neuron's parameters once."""
+    return neuron_sums_batch(params, [inputs])[0]
+
+
+def neuron_sums_batch(
+    params: Sequence[tuple[tuple[Value, ...], Value]], batch: Sequence[Sequence[Operand]]
+) -> list[list[Value]]:
+    """`neuron_sums` for many samples: out[s][j] is neuron j's z for sample s, each its own node
+    as one call per sample gives, but each neuron reads its weights' data once for the batch."""
+    samples = [_layer_inputs(inputs) for inputs in batch]
+    neurons = [(pair, tuple(map(_data_of, pair[0])), pair[1].data) for pair in params]
+    recording = not _no_grad_blocks or _mode.enabled
+    out: list[list[Value]] = []
+    for layer, xs, is_value in samples:  # sample by sample: its nodes stay together in memory
+        zs = []
+        for pair, ws, b in neurons:
+            if len(ws) != len(xs):
+                raise ShapeError(f"weighted_sum got {len(ws)} weights but {len(xs)} inputs")
+            z = sum(map(_mul, ws, xs), 0.0) + b
+            if z - z != 0.0:
+                raise _overflow("wsum", (*pair[0], *layer[0], pair[1]), z)
+            node = _new(Value)
+            node.data = z
+            node.grad = 0.0
+            node.label = ""
+            if recording:
+                node.op = "wsum"
+                node._a = pair
+                node._b = NEURON
+                node._da = layer  # its data are dz/dwᵢ = xᵢ
+                # dz/dxᵢ = wᵢ for the inputs that are Values
+                node._db = ws if is_value is None else tuple(_compress(ws, is_value))
+            else:
+                node.op = ""
+                node._a = node._b = node._da = node._db = None
+            zs.append(node)
+        out.append(zs)
+    return out
+
+
+def _layer_inputs(inputs: Sequence[Operand]) -> tuple[tuple, tuple[float, ...], list | None]:
+    """A layer's inputs as its neurons share them: (the Value inputs, the inputs as given, all
+    their data), the data again, and which inputs are Values (None: all of them)."""
     kinds = set(map(type, inputs))
     if kinds == _JUST_VALUES:  # a hidden layer: every input a Value
         values = tuple(inputs)
         xs = tuple(map(_data_of, values))
-        arg: tuple = values
-    elif kinds == _JUST_FLOATS and _finite(sum(inputs)):  # the first layer: numbers stay numbers
-        xs = arg = tuple(inputs)
-        values = ()
-    else:  # a mix, or ints: each checked; the numbers are kept in `arg` for pictures
-        xs = tuple([x.data if isinstance(x, Value) else _constant(x, "wsum", None) for x in inputs])
-        values = tuple([x for x in inputs if isinstance(x, Value)])
-        arg = tuple([x if isinstance(x, Value) else c for x, c in zip(inputs, xs)])
-    every_input_a_value = len(values) == len(xs)
+        return (values, values, xs), xs, None
+    if kinds == _JUST_FLOATS and _finite(sum(inputs)):  # the first layer: numbers stay numbers
+        xs = tuple(inputs)
+        return ((), xs, xs), xs, []
+    # a mix, or ints: each checked; the numbers are kept (as floats) for pictures
+    xs = tuple([x.data if isinstance(x, Value) else _constant(x, "wsum", None) for x in inputs])
+    values = tuple([x for x in inputs if isinstance(x, Value)])
+    given = tuple([x if isinstance(x, Value) else c for x, c in zip(inputs, xs)])
     is_value = [isinstance(x, Value) for x in inputs]
-    recording = not _no_grad_blocks or _mode.enabled
-    out = []
-    layer = (values, arg, xs)
-    for pair in params:
-        weights, bias = pair
-        if len(weights) != len(xs):
-            raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(xs)} inputs")
-        ws = tuple(map(_data_of, weights))
-        z = sum(map(_mul, ws, xs), 0.0) + bias.data
-        if z - z != 0.0:
-            raise _overflow("wsum", (*weights, *values, bias), z)
-        node = _new(Value)
-        node.data = z
-        node.grad = 0.0
-        node.label = ""
-        if recording:
-            node.op = "wsum"
-            node._a = pair
-            node._b = NEURON
-            node._da = layer  # its data are dz/dwᵢ = xᵢ
-            node._db = ws if every_input_a_value else tuple(_compress(ws, is_value))  # dz/dxᵢ = wᵢ
-        else:
-            node.op = ""
-            node._a = node._b = node._da = node._db = None
-        out.append(node)
-    return out
+    return (values, given, xs), xs, None if len(values) == len(xs) else is_value
 
 
 def log_softmax(logits: Sequence[Operand]) -> list[Value]:

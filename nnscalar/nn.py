@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from .activations import ACTIVATIONS, Activation, activation_name, get_activation
-from .engine import Operand, Value, expanded_weighted_sum, neuron_sums, no_grad, weighted_sum
+from .engine import (
+    Operand,
+    Value,
+    expanded_weighted_sum,
+    neuron_sums_batch,
+    no_grad,
+    weighted_sum,
+)
 from .errors import ConfigError, NonFiniteError, NotANumberError, ShapeError
 from .modelfile import match_weights, read_model, write_model
 
@@ -246,14 +253,20 @@ class Layer:
             n.fused = bool(fused)
 
     def __call__(self, xs: Sequence[Operand]) -> list[Value]:
-        if len(xs) != self.n_inputs:
-            raise ShapeError(f"layer {self.name} expects {self.n_inputs} inputs, got {len(xs)}")
+        return self.batch([xs])[0]
+
+    def batch(self, samples: Sequence[Sequence[Operand]]) -> list[list[Value]]:
+        """The layer's outputs for each sample, as calling it on each would give them."""
+        for xs in samples:
+            if len(xs) != self.n_inputs:
+                raise ShapeError(f"layer {self.name} expects {self.n_inputs} inputs, got {len(xs)}")
         neurons = self.neurons
         if not all(n.fused for n in neurons):
-            return [n(xs) for n in neurons]
-        # Fused: one node per neuron as Neuron.__call__ records, the inputs handled once.
-        zs = neuron_sums([n._params for n in neurons], xs)
-        return [n._activate(xs, z) for n, z in zip(neurons, zs)]
+            return [[n(xs) for n in neurons] for xs in samples]
+        # Fused: one node per neuron as Neuron.__call__ records; a sample's inputs are handled
+        # once for all neurons, and a neuron's weights once for all samples.
+        zss = neuron_sums_batch([n._params for n in neurons], samples)
+        return [[n._activate(xs, z) for n, z in zip(neurons, zs)] for xs, zs in zip(samples, zss)]
 
     def parameters(self) -> list[Value]:
         """Each neuron's parameters in turn (its weights in input order, then its bias)."""
@@ -334,11 +347,27 @@ class MLP:
             layer.fused = fused
 
     def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
-        _check_sample(x, self.n_inputs)
-        out: Sequence[Operand] = x
-        for layer in self.layers:
-            out = layer(out)
-        return out[0] if len(out) == 1 else out
+        return self.batch([x])[0]
+
+    def batch(self, samples: Sequence[Sequence[Operand]]) -> list[Value] | list[list[Value]]:
+        """The outputs for many samples, each its own graph, as `[model(x) for x in samples]`
+        gives them (and the neurons keep the last sample's), but faster: layer by layer, each
+        neuron reads its weights once for the whole batch."""
+        for x in samples:
+            _check_sample(x, self.n_inputs)
+        if self.fused:
+            rows: Sequence[Sequence[Operand]] = samples
+            for layer in self.layers:
+                rows = layer.batch(rows)
+        else:  # sample by sample: a sample's many small nodes stay near each other in memory,
+            # which backward, walking one sample's graph at a time, needs more than the reads saved
+            rows = []
+            for x in samples:
+                out: Sequence[Operand] = x
+                for layer in self.layers:
+                    out = layer(out)
+                rows.append(out)
+        return [out[0] if len(out) == 1 else out for out in rows]
 
     def predict(self, x: Sequence[Operand]) -> float | list[float]:
         """The model's output for one sample as float(s), computed without recording a graph."""

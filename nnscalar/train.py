@@ -217,7 +217,7 @@ class Trainer:
         try:
             for lo, hi in _splits(n, self.accumulation_steps):
                 part_x, part_y = xs[lo:hi], ys[lo:hi]
-                outputs = [self.model(x) for x in part_x]
+                outputs = self._forward(part_x)
                 part_loss = self.loss_fn(outputs, part_y, reduction=self.reduction)
                 if self.reduction == "mean" and hi - lo != n:
                     part_loss = part_loss * ((hi - lo) / n)
@@ -324,10 +324,15 @@ class Trainer:
         if not X:
             raise ShapeError("evaluate got no data")
         with no_grad():
-            outputs = [self.model(x) for x in X]
+            outputs = self._forward(X)
             loss = self.loss_fn(outputs, y, reduction=self.reduction).data
         accuracy = self._count_correct(outputs, y) / len(X) if self.decide else None
         return Evaluation(loss, accuracy, len(X))
+
+    def _forward(self, xs: Sequence[Any]) -> list[Any]:
+        """The model's outputs for many samples: `model.batch` when it has one (an MLP does)."""
+        batch = getattr(self.model, "batch", None)
+        return batch(xs) if batch is not None else [self.model(x) for x in xs]
 
     def classify(self, x: Sequence[float]) -> float:
         """The class the model gives `x` (−1/+1, 0/1 or an index), or its output for regression."""

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from nnscalar import MLP, Layer, Neuron, Synapse, Value, is_grad_enabled
+from nnscalar import MLP, Layer, Neuron, Synapse, Value, is_grad_enabled, no_grad
 from nnscalar.errors import ConfigError, NonFiniteError, NotANumberError, ShapeError
 from nnscalar.nn import init_limit
 
@@ -249,3 +249,44 @@ def test_a_custom_activation_is_called_as_given() -> None:
     out = model([1.0])
     assert out.data == 2.0 * neuron.weights[0].data
     assert neuron.activation == "relu" and neuron.custom_activation
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("sizes", [[3, 1], [4, 3, 2]])
+def test_batch_gives_what_one_call_per_sample_gives(fused: bool, sizes: list[int]) -> None:
+    rng = random.Random(7)
+    X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(5)]
+    X[2] = [Value(0.5, label="v"), 1]  # a Value and an int among the samples
+    results = []
+    for batched in (True, False):
+        model = MLP(2, sizes, activation="tanh", seed=3, fused=fused)
+        outs = model.batch(X) if batched else [model(x) for x in X]
+        flat = [o for out in outs for o in (out if isinstance(out, list) else [out])]
+        total = flat[0]
+        for o in flat[1:]:
+            total = total + o * 0.5
+        total.backward()
+        last = model.layers[0].neurons[1]
+        results.append(
+            (
+                [float.hex(o.data) for o in flat],
+                [float.hex(p.grad) for p in model.parameters()],
+                [float.hex(v) for v in (last.z.data, last.output.data)],
+                [x.data if isinstance(x, Value) else x for x in last.inputs],
+            )
+        )
+    assert results[0] == results[1]
+    assert results[0][3] == X[-1]  # the neurons keep the last sample's graph
+
+
+def test_batch_checks_every_sample_and_handles_no_grad() -> None:
+    model = MLP(2, [3, 1], seed=1)
+    with pytest.raises(ShapeError, match="MLP expects 2 inputs, got 3"):
+        model.batch([[1.0, 2.0], [1.0, 2.0, 3.0]])
+    with pytest.raises(NotANumberError, match="x2 is 'a'"):
+        model.batch([[1.0, "a"]])
+    assert model.batch([]) == []
+    with no_grad():
+        outs = model.batch([[1.0, 2.0], [0.5, -1.0]])
+    assert [o.parents for o in outs] == [(), ()]
+    assert [o.data for o in outs] == [model.predict([1.0, 2.0]), model.predict([0.5, -1.0])]
