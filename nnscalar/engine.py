@@ -239,6 +239,8 @@ class Value:
             return _power_of_values(self, other)
         b = other if type(other) is float else _constant(other, "**", self)
         a = self.data
+        if a == 0.0:
+            return _power_of_zero(self, b)
         if a < 0.0 and b % 1.0 != 0.0:
             raise _domain(
                 "**",
@@ -246,21 +248,11 @@ class Value:
                 "a negative base to a non-integer power is not a real number",
                 "an integer exponent, or a positive base",
             )
-        if a == 0.0 and b < 0.0:
-            raise _domain("**", (self, b), "0 to a negative power divides by zero", "a base ≠ 0")
         try:
             out = a**b
         except OverflowError:
             raise _overflow("**", (self, b)) from None
-        if a != 0.0:
-            local = b * out / a  # b·a^(b-1)
-        elif b == 1.0:
-            local = 1.0
-        elif b > 1.0 or b == 0.0 or not is_grad_enabled():
-            local = 0.0
-        else:
-            raise _infinite_slope("**", (self, b))
-        return _unary(out, "**", self, local, b)
+        return _unary(out, "**", self, b * out / a, b)  # the slope b·a^(b-1)
 
     def __rpow__(self, other: Number) -> Value:  # other ** self
         c = _constant(other, "**", self)
@@ -763,6 +755,20 @@ def _pow(a: float, b: float, operands: tuple) -> float:
         return a**b
     except OverflowError:
         raise _overflow("**", operands) from None
+
+
+def _power_of_zero(base: Value, b: float) -> Value:
+    """0 ** b: 1 for b = 0, 0 for b > 0; its slope b·0^(b-1) is 1 for b = 1, 0 for b > 1 or
+    b = 0, and infinite for 0 < b < 1 (refused while recording a graph)."""
+    if b < 0.0:
+        raise _domain("**", (base, b), "0 to a negative power divides by zero", "a base ≠ 0")
+    if b == 1.0:
+        local = 1.0
+    elif b > 1.0 or b == 0.0 or not is_grad_enabled():
+        local = 0.0
+    else:
+        raise _infinite_slope("**", (base, b))
+    return _unary(base.data**b, "**", base, local, b)
 
 
 def _power_of_values(base: Value, exponent: Value) -> Value:
