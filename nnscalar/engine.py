@@ -428,10 +428,9 @@ def _inner_nodes(root: Value) -> tuple[list[Value], list[Iterable[Value]]]:
     entered, done = float(0), float(0)
     inner: list[Value] = []
     leaves: dict[Value, None] = {}  # an ordered set: first met, first checked
-    param_groups: dict[
-        int, tuple
-    ] = {}  # neurons' (weights, bias), by identity: each looked at once
-    input_groups: dict[int, tuple] = {}  # layers' inputs tuples, likewise
+    # Neurons' (weights, bias) pairs and layers' inputs tuples, by identity: each looked at once.
+    param_groups: dict[int, tuple] = {}
+    input_groups: dict[int, tuple] = {}
     stack = [root]
     push, pop, finish = stack.append, stack.pop, inner.append
     while stack:
