@@ -636,8 +636,24 @@ def _finite(x: float) -> bool:
 _mul = operator.mul
 
 
-MANY = object()  # in a node's `_b` slot: `_a` and `_da` are tuples (a fused node, see Value)
-NEURON = object()  # in `_b`: a neuron's z = Σ wᵢxᵢ + b, its parts in the other slots (see Value)
+class _Marker:
+    """A named constant for a node's `_b` slot; copies and pickles of a graph keep the very same
+    object, so `node._b is MANY` still holds in a copied graph."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __reduce__(self) -> str:
+        return self.name  # pickled by reference, as the module's global of that name
+
+
+MANY = _Marker("MANY")  # in `_b`: `_a` and `_da` are tuples (a fused node, see Value)
+NEURON = _Marker("NEURON")  # in `_b`: a neuron's z = Σ wᵢxᵢ + b, its parts in the other slots
 
 
 def _unary(data: float, op: str, a: Value, da: float, arg: object = None) -> Value:

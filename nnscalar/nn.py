@@ -26,7 +26,6 @@ from .engine import (
     expanded_weighted_sum,
     neuron_sums_batch,
     no_grad,
-    weighted_sum,
 )
 from .errors import ConfigError, NonFiniteError, NotANumberError, ShapeError
 from .modelfile import match_weights, read_model, write_model
@@ -158,7 +157,10 @@ class Neuron:
         if len(xs) != self.n_inputs:
             raise ShapeError(f"neuron {self.name} expects {self.n_inputs} inputs, got {len(xs)}")
         weights, bias = self._params
-        z = (weighted_sum if self.fused else expanded_weighted_sum)(weights, xs, bias)
+        if self.fused:  # the node points at this neuron's own (weights, bias) pair
+            z = neuron_sums_batch([self._params], [xs])[0][0]
+        else:
+            z = expanded_weighted_sum(weights, xs, bias)
         return self._activate(xs, z)
 
     def _activate(self, xs: Sequence[Operand], z: Value) -> Value:
