@@ -186,33 +186,33 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:  # self + other
         if isinstance(other, Value):
-            return _binary(self.data + other.data, "+", self, other, 1.0, 1.0)
+            return _node(self.data + other.data, "+", self, 1.0, other, 1.0)
         c = other if type(other) is float else _constant(other, "+", self)
-        return _unary(self.data + c, "+", self, 1.0, c)
+        return _node(self.data + c, "+", self, 1.0, None, c)
 
     def __radd__(self, other: Number) -> Value:  # other + self
         c = other if type(other) is float else _constant(other, "+", self)
-        return _unary(c + self.data, "+", self, 1.0, c)
+        return _node(c + self.data, "+", self, 1.0, None, c)
 
     def __sub__(self, other: Operand) -> Value:  # self - other
         if isinstance(other, Value):
-            return _binary(self.data - other.data, "-", self, other, 1.0, -1.0)
+            return _node(self.data - other.data, "-", self, 1.0, other, -1.0)
         c = other if type(other) is float else _constant(other, "-", self)
-        return _unary(self.data - c, "-", self, 1.0, c)
+        return _node(self.data - c, "-", self, 1.0, None, c)
 
     def __rsub__(self, other: Number) -> Value:  # other - self
         c = other if type(other) is float else _constant(other, "-", self)
-        return _unary(c - self.data, "rsub", self, -1.0, c)
+        return _node(c - self.data, "rsub", self, -1.0, None, c)
 
     def __mul__(self, other: Operand) -> Value:  # self * other
         if isinstance(other, Value):
-            return _binary(self.data * other.data, "*", self, other, other.data, self.data)
+            return _node(self.data * other.data, "*", self, other.data, other, self.data)
         c = other if type(other) is float else _constant(other, "*", self)
-        return _unary(self.data * c, "*", self, c, c)
+        return _node(self.data * c, "*", self, c, None, c)
 
     def __rmul__(self, other: Number) -> Value:  # other * self
         c = other if type(other) is float else _constant(other, "*", self)
-        return _unary(c * self.data, "*", self, c, c)
+        return _node(c * self.data, "*", self, c, None, c)
 
     def __truediv__(self, other: Operand) -> Value:  # self / other
         if isinstance(other, Value):
@@ -220,11 +220,11 @@ class Value:
             if b == 0.0:
                 raise _domain("/", (self, other), "division by zero", "a nonzero divisor")
             out = self.data / b
-            return _binary(out, "/", self, other, 1.0 / b, -out / b)
+            return _node(out, "/", self, 1.0 / b, other, -out / b)
         c = other if type(other) is float else _constant(other, "/", self)
         if c == 0.0:
             raise _domain("/", (self, c), "division by zero", "a nonzero divisor")
-        return _unary(self.data / c, "/", self, 1.0 / c, c)
+        return _node(self.data / c, "/", self, 1.0 / c, None, c)
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
         c = other if type(other) is float else _constant(other, "/", self)
@@ -232,7 +232,7 @@ class Value:
         if a == 0.0:
             raise _domain("/", (c, self), "division by zero", "a nonzero divisor")
         out = c / a
-        return _unary(out, "rdiv", self, -out / a, c)
+        return _node(out, "rdiv", self, -out / a, None, c)
 
     def __pow__(self, other: Operand) -> Value:  # self ** other
         if isinstance(other, Value):
@@ -252,16 +252,16 @@ class Value:
             out = a**b
         except OverflowError:
             raise _overflow("**", (self, b)) from None
-        return _unary(out, "**", self, b * out / a, b)  # the slope b·a^(b-1)
+        return _node(out, "**", self, b * out / a, None, b)  # the slope b·a^(b-1)
 
     def __rpow__(self, other: Number) -> Value:  # other ** self
         c = _constant(other, "**", self)
         a = self.data
         if c > 0.0:
             out = _pow(c, a, (c, self))
-            return _unary(out, "rpow", self, out * math.log(c), c)
+            return _node(out, "rpow", self, out * math.log(c), None, c)
         if c == 0.0 and a > 0.0:
-            return _unary(0.0, "rpow", self, 0.0, c)
+            return _node(0.0, "rpow", self, 0.0, None, c)
         raise _domain(
             "**",
             (c, self),
@@ -270,7 +270,7 @@ class Value:
         )
 
     def __neg__(self) -> Value:  # -self
-        return _unary(-self.data, "neg", self, -1.0)
+        return _node(-self.data, "neg", self, -1.0)
 
     def __pos__(self) -> Value:
         return self
@@ -279,7 +279,7 @@ class Value:
         a = self.data
         # At 0 the slope is 0, as PyTorch's sign(0) = 0.
         sign = 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
-        return _unary(abs(a), "abs", self, sign)
+        return _node(abs(a), "abs", self, sign)
 
     # --- functions -----------------------------------------------------------------------------
 
@@ -289,14 +289,14 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             raise _overflow("exp", (self,)) from None
-        return _unary(out, "exp", self, out)
+        return _node(out, "exp", self, out)
 
     def log(self) -> Value:
         """f(x) = ln x for x > 0, f'(x) = 1/x."""
         a = self.data
         if a <= 0.0:
             raise _domain("log", (self,), "log is only defined for positive numbers", "x > 0")
-        return _unary(math.log(a), "log", self, 1.0 / a)
+        return _node(math.log(a), "log", self, 1.0 / a)
 
     def sqrt(self) -> Value:
         """f(x) = √x, f'(x) = 1/(2√x); x > 0 when recording a graph (the slope at 0 is infinite)."""
@@ -306,58 +306,58 @@ class Value:
         if a == 0.0:
             if is_grad_enabled():
                 raise _infinite_slope("sqrt", (self,))
-            return _unary(0.0, "sqrt", self, 0.0)
+            return _node(0.0, "sqrt", self, 0.0)
         out = math.sqrt(a)
-        return _unary(out, "sqrt", self, 0.5 / out)
+        return _node(out, "sqrt", self, 0.5 / out)
 
     def tanh(self) -> Value:
         """f(x) = tanh x, f'(x) = 1 − tanh²x."""
         t = math.tanh(self.data)
-        return _unary(t, "tanh", self, 1.0 - t * t)
+        return _node(t, "tanh", self, 1.0 - t * t)
 
     def sigmoid(self) -> Value:
         """f(x) = 1/(1 + e⁻ˣ), f'(x) = f(x)(1 − f(x)); stable for any x."""
         s = _sigmoid(self.data)
-        return _unary(s, "sigmoid", self, s * (1.0 - s))
+        return _node(s, "sigmoid", self, s * (1.0 - s))
 
     def relu(self) -> Value:
         """f(x) = max(0, x); f'(0) = 0 (PyTorch's convention)."""
         a = self.data
         if a > 0.0:
-            return _unary(a, "relu", self, 1.0)
-        return _unary(0.0, "relu", self, 0.0)
+            return _node(a, "relu", self, 1.0)
+        return _node(0.0, "relu", self, 0.0)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """f(x) = x for x > 0, else slope·x; f'(0) = slope (PyTorch's convention)."""
         slope = _constant(slope, "leaky_relu", self)
         a = self.data
         if a > 0.0:
-            return _unary(a, "leaky_relu", self, 1.0, slope)
-        return _unary(slope * a, "leaky_relu", self, slope, slope)
+            return _node(a, "leaky_relu", self, 1.0, None, slope)
+        return _node(slope * a, "leaky_relu", self, slope, None, slope)
 
     def elu(self, alpha: float = 1.0) -> Value:
         """f(x) = x for x > 0, else α(eˣ − 1); f'(0) = α (PyTorch's convention)."""
         alpha = _constant(alpha, "elu", self)
         a = self.data
         if a > 0.0:
-            return _unary(a, "elu", self, 1.0, alpha)
-        return _unary(alpha * math.expm1(a), "elu", self, alpha * math.exp(a), alpha)
+            return _node(a, "elu", self, 1.0, None, alpha)
+        return _node(alpha * math.expm1(a), "elu", self, alpha * math.exp(a), None, alpha)
 
     def softplus(self) -> Value:
         """f(x) = ln(1 + eˣ), f'(x) = σ(x); stable for any x."""
         a = self.data
         out = max(a, 0.0) + math.log1p(math.exp(-abs(a)))
-        return _unary(out, "softplus", self, _sigmoid(a))
+        return _node(out, "softplus", self, _sigmoid(a))
 
     def sin(self) -> Value:
         """f(x) = sin x, f'(x) = cos x."""
         a = self.data
-        return _unary(math.sin(a), "sin", self, math.cos(a))
+        return _node(math.sin(a), "sin", self, math.cos(a))
 
     def cos(self) -> Value:
         """f(x) = cos x, f'(x) = −sin x."""
         a = self.data
-        return _unary(math.cos(a), "cos", self, -math.sin(a))
+        return _node(math.cos(a), "cos", self, -math.sin(a))
 
     # --- the chain rule ------------------------------------------------------------------------
 
@@ -516,14 +516,14 @@ def expanded_weighted_sum(
         a = w.data
         if isinstance(x, Value):
             c = x.data
-            term = _binary(a * c, "*", w, x, c, a)
+            term = _node(a * c, "*", w, c, x, a)
         else:
             c = _constant(x, "*", w)
-            term = _unary(a * c, "*", w, c, c)
-        z = term if z is None else _binary(z.data + term.data, "+", z, term, 1.0, 1.0)
+            term = _node(a * c, "*", w, c, None, c)
+        z = term if z is None else _node(z.data + term.data, "+", z, 1.0, term, 1.0)
     if z is None:  # no inputs: z = 0 + b
-        return _unary(0.0 + bias.data, "+", bias, 1.0, 0.0)
-    return _binary(z.data + bias.data, "+", z, bias, 1.0, 1.0)
+        return _node(0.0 + bias.data, "+", bias, 1.0, None, 0.0)
+    return _node(z.data + bias.data, "+", z, 1.0, bias, 1.0)
 
 
 def layer_sums(
@@ -549,7 +549,6 @@ def neuron_sums_batch(
     as one call per sample gives, but each neuron reads its weights' data once for the batch."""
     samples = [_layer_inputs(inputs) for inputs in batch]
     neurons = [(pair, tuple(map(_data_of, pair[0])), pair[1].data) for pair in params]
-    recording = not _no_grad_blocks or _mode.enabled
     out: list[list[Value]] = []
     for layer, xs, is_value in samples:  # sample by sample: its nodes stay together in memory
         zs = []
@@ -557,22 +556,9 @@ def neuron_sums_batch(
             if len(ws) != len(xs):
                 raise ShapeError(f"weighted_sum got {len(ws)} weights but {len(xs)} inputs")
             z = sum(map(_mul, ws, xs), 0.0) + b
-            if z - z != 0.0:
-                raise _overflow("wsum", (*pair[0], *layer[0], pair[1]), z)
-            node = _new(Value)
-            node.data = z
-            node.grad = 0.0
-            node.label = ""
-            if recording:
-                node.op = "wsum"
-                node._a = pair
-                node._b = NEURON
-                node._da = layer  # its data are dz/dwᵢ = xᵢ
-                # dz/dxᵢ = wᵢ for the inputs that are Values
-                node._db = ws if is_value is None else tuple(_compress(ws, is_value))
-            else:
-                node.op = ""
-                node._a = node._b = node._da = node._db = None
+            # dz/dwᵢ = xᵢ (in `layer`); dz/dxᵢ = wᵢ for the inputs that are Values
+            local = ws if is_value is None else tuple(_compress(ws, is_value))
+            node = _node(z, "wsum", pair, layer, NEURON, local)
             zs.append(node)
         out.append(zs)
     return out
@@ -656,30 +642,14 @@ MANY = _Marker("MANY")  # in `_b`: `_a` and `_da` are tuples (a fused node, see 
 NEURON = _Marker("NEURON")  # in `_b`: a neuron's z = Σ wᵢxᵢ + b, its parts in the other slots
 
 
-def _unary(data: float, op: str, a: Value, da: float, arg: object = None) -> Value:
-    """A new node of `op` with one parent: the result `data`, d(node)/d(a) and the op's constant."""
+def _node(
+    data: float, op: str, a: object, da: object, b: object = None, db: object = None
+) -> Value:
+    """A new node of `op` with result `data`: parent `a` with local derivative `da`, then `b`
+    with `db`, in the slots' layout (see Value): with one parent, `b` is None and `db` holds the
+    op's constant; for a fused node `b` is MANY or NEURON. Inside no_grad() it is a bare leaf."""
     if data - data != 0.0:  # inf - inf and nan - nan are nan: the result overflowed
-        raise _overflow(op, (a,) if arg is None else (a, arg), data)
-    node = _new(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    if not _no_grad_blocks or _mode.enabled:
-        node.op = op
-        node._a = a
-        node._da = da
-        node._db = arg
-    else:  # inside no_grad(): a bare leaf
-        node.op = ""
-        node._a = node._da = node._db = None
-    node._b = None
-    return node
-
-
-def _binary(data: float, op: str, a: Value, b: Value, da: float, db: float) -> Value:
-    """A new node of `op` with two parents and their local derivatives."""
-    if data - data != 0.0:
-        raise _overflow(op, (a, b), data)
+        raise _overflow(op, _operands(a, da, b, db), data)
     node = _new(Value)
     node.data = data
     node.grad = 0.0
@@ -697,32 +667,39 @@ def _binary(data: float, op: str, a: Value, b: Value, da: float, db: float) -> V
 
 
 def _nary(data: float, op: str, parents: tuple, local_grads: tuple, arg: object = None) -> Value:
-    """A new fused node (any number of parents): Σ, a neuron's Σwx+b, a log-softmax entry."""
-    if data - data != 0.0:
-        raise _overflow(op, parents if arg is None else (*parents, arg), data)
-    node = _new(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    if not _no_grad_blocks or _mode.enabled:
-        node.op = op
-        _link(node, parents, local_grads, arg)
-    else:
-        node.op = ""
-        node._a = node._b = node._da = node._db = None
-    return node
+    """A new fused node (any number of parents): Σ or a log-softmax entry."""
+    _check_aligned(parents, local_grads)
+    if not parents:  # nothing to differentiate: a leaf that remembers its op
+        return _node(data, op, None, None)
+    return _node(data, op, parents, local_grads, MANY, arg)
+
+
+def _operands(a: object, da: object, b: object, db: object) -> tuple:
+    """A node's operands for an error message, from its slots' layout."""
+    if b is None:
+        return (a,) if db is None else (a, db)
+    if b is MANY:
+        return a if db is None else (*a, db)
+    if b is NEURON:
+        (weights, bias), inputs = a, da[0]
+        return (*weights, *inputs, bias)
+    return (a, b)
 
 
 def _link(node: Value, parents: tuple, local_grads: tuple, arg: object = None) -> None:
-    """Give `node` these parents and local derivatives (aligned), in the slots' layout."""
+    """Give an existing `node` these parents and local derivatives (aligned), as a fused node."""
+    _check_aligned(parents, local_grads)
+    if parents:
+        node._a, node._da, node._b, node._db = parents, local_grads, MANY, arg
+    else:
+        node._a = node._da = node._b = node._db = None
+
+
+def _check_aligned(parents: tuple, local_grads: tuple) -> None:
     if len(local_grads) != len(parents):
         raise ShapeError(
             f"{len(parents)} parents need {len(parents)} local derivatives, got {len(local_grads)}"
         )
-    node._b = MANY
-    node._a, node._da, node._db = parents, local_grads, arg
-    if len(parents) == 0:
-        node._a = node._b = node._da = node._db = None
 
 
 def _number(x: object, where: str, label: str = "") -> float:
@@ -783,18 +760,18 @@ def _power_of_zero(base: Value, b: float) -> Value:
         local = 0.0
     else:
         raise _infinite_slope("**", (base, b))
-    return _unary(base.data**b, "**", base, local, b)
+    return _node(base.data**b, "**", base, local, None, b)
 
 
 def _power_of_values(base: Value, exponent: Value) -> Value:
     a, b = base.data, exponent.data
     if a > 0.0:
         out = _pow(a, b, (base, exponent))
-        return _binary(out, "**", base, exponent, b * out / a, out * math.log(a))
+        return _node(out, "**", base, b * out / a, exponent, out * math.log(a))
     if a == 0.0 and b > 0.0:
         if b < 1.0:
             raise _infinite_slope("**", (base, exponent))
-        return _binary(0.0, "**", base, exponent, 1.0 if b == 1.0 else 0.0, 0.0)
+        return _node(0.0, "**", base, 1.0 if b == 1.0 else 0.0, exponent, 0.0)
     raise _domain(
         "**",
         (base, exponent),
