@@ -146,12 +146,30 @@ class Neuron:
 
     @property
     def weights(self) -> tuple[Value, ...]:
-        """The neuron's weights (the synapses' tolls), in input order."""
+        """The neuron's weights (the synapses' tolls), in input order. Assign a list to set them:
+        a number sets that weight's value, a Value takes its place."""
         return self._params[0]
+
+    @weights.setter
+    def weights(self, values: Sequence[Value | float]) -> None:
+        if isinstance(values, (str, bytes)) or len(values) != self.n_inputs:
+            given = len(values) if not isinstance(values, (str, bytes)) else repr(values)
+            raise ShapeError(
+                f"neuron {self.name} has {self.n_inputs} weights; got {given} to set them to"
+            )
+        checked = [_checked(w, v) for w, v in zip(self.weights, values)]  # all, before any is set
+        weights = tuple(map(_set_value, self.weights, checked))
+        self._params = (weights, self.bias)
+        self.synapses = [Synapse(w, i, self, i) for i, w in enumerate(weights)]
 
     @property
     def bias(self) -> Value:
+        """The neuron's bias b. Assign a number to set its value, or a Value to take its place."""
         return self._params[1]
+
+    @bias.setter
+    def bias(self, value: Value | float) -> None:
+        self._params = (self.weights, _set_value(self.bias, value))
 
     def __call__(self, xs: Sequence[Operand]) -> Value:
         if len(xs) != self.n_inputs:
@@ -446,6 +464,20 @@ class MLP:
             title = "output layer" if k == len(self.layers) - 1 else "hidden layer"
             tree.children.append(layer._tree(f"{title} {layer.name}"))
         return tree
+
+
+def _checked(current: Value, new: Value | float) -> Value | float:
+    """`new` as a Value or a float, or a clear error naming `current` (non-numbers, NaN, inf)."""
+    return new if isinstance(new, Value) else Value(new, label=current.label).data
+
+
+def _set_value(current: Value, new: Value | float) -> Value:
+    """`new` if it is a Value; else `current` with its data set to the number `new` (checked)."""
+    new = _checked(current, new)
+    if isinstance(new, Value):
+        return new
+    current.data = new
+    return current
 
 
 def _check_sample(x: object, n_inputs: int) -> None:

@@ -290,3 +290,26 @@ def test_batch_checks_every_sample_and_handles_no_grad() -> None:
         outs = model.batch([[1.0, 2.0], [0.5, -1.0]])
     assert [o.parents for o in outs] == [(), ()]
     assert [o.data for o in outs] == [model.predict([1.0, 2.0]), model.predict([0.5, -1.0])]
+
+
+def test_a_neurons_weights_and_bias_can_be_set() -> None:
+    neuron = Neuron(2, "linear", seed=0)
+    first = neuron.weights[0]
+    neuron.weights = [0.5, -1.0]  # numbers set the values, keeping the Values and labels
+    neuron.bias = 0.25
+    assert neuron.weights[0] is first and [w.data for w in neuron.weights] == [0.5, -1.0]
+    assert neuron([2.0, 1.0]).data == 0.5 * 2.0 - 1.0 + 0.25
+    shared = Value(3.0, label="shared")
+    neuron.weights = [shared, neuron.weights[1]]  # a Value takes the weight's place
+    neuron.bias = Value(0.0, label="b0")
+    assert neuron.synapses[0].weight is shared and neuron.parameters()[0] is shared
+    out = neuron([1.0, 1.0])
+    out.backward()
+    assert out.data == 3.0 - 1.0 and shared.grad == 1.0 and neuron.bias.grad == 1.0
+    with pytest.raises(ShapeError, match="has 2 weights; got 3"):
+        neuron.weights = [1.0, 2.0, 3.0]
+    with pytest.raises(NotANumberError, match="'x'"):
+        neuron.bias = "x"
+    with pytest.raises(NonFiniteError):
+        neuron.weights = [7.0, float("nan")]
+    assert neuron.weights[0].data == 3.0  # nothing set when one of them is refused
