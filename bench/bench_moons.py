@@ -3,7 +3,7 @@
 `MLP(2, [16, 16, 1])` on 100 two-moons points; loss = mean hinge + 1e-4·Σp²; one step is the
 forward pass over every point (`model.batch(X)`; also timed as one `model(x)` call per sample),
 zero_grad, backward and an SGD update. All start from the same weights (copied into micrograd's
-model) and must give the same loss. One process, best of 5,
+model) and must give the same loss. One process, best of 5 with the runs taking turns,
 once with Python's garbage collector as it is by default and once with gc.disable().
 """
 
@@ -52,21 +52,26 @@ def micrograd_step(model, X, y) -> float:
     return loss.data
 
 
-def best_of(step: Callable[[], float], reset: Callable[[], None], gc_on: bool) -> tuple:
-    """The fastest of REPEATS steps, each from the same starting weights, and the first loss."""
-    times, losses = [], []
+def best_of(runs: dict, reset: Callable[[], None], gc_on: bool) -> dict[str, tuple]:
+    """Per run, the fastest of REPEATS steps and the first loss. Every step starts from the same
+    weights after an untimed collection, and the runs take turns, step by step, so all of them
+    meet the same machine (this 2-core VM's speed drifts by 20% and more)."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    losses: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(REPEATS):
-        reset()
-        gc.collect()
-        if not gc_on:
-            gc.disable()
-        try:
-            start = time.perf_counter()
-            losses.append(step())
-            times.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return min(times), losses[0]
+        for name, (step, set_up) in runs.items():
+            set_up()
+            reset()
+            gc.collect()
+            if not gc_on:
+                gc.disable()
+            try:
+                start = time.perf_counter()
+                losses[name].append(step())
+                times[name].append(time.perf_counter() - start)
+            finally:
+                gc.enable()
+    return {name: (min(times[name]), losses[name][0]) for name in runs}
 
 
 def main() -> None:
@@ -106,14 +111,21 @@ def main() -> None:
     )
     for col in ("gc", "engine", "ms / step", "speed-up", "target", "loss"):
         table.add_column(col, justify="left" if col == "engine" else "right")
+
+    def fused(on: bool) -> Callable[[], None]:
+        def set_up() -> None:
+            ours.fused = on
+
+        return set_up
+
+    timed = {
+        name: (step, fused(on) if on is not None else lambda: None)
+        for name, (step, on) in runs.items()
+    }
     losses_seen = []
     for gc_on in (True, False):
-        results = {}
-        for name, (step, fused) in runs.items():
-            if fused is not None:
-                ours.fused = fused
-            results[name] = best_of(step, reset, gc_on)
-            losses_seen.append(results[name][1])
+        results = best_of(timed, reset, gc_on)
+        losses_seen.extend(loss for _, loss in results.values())
         t_micro = results["micrograd"][0]
         for name, (t, loss) in results.items():
             target = targets.get((gc_on, name))
