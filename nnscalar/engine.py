@@ -102,7 +102,7 @@ class Value:
     """
 
     # A node's parents and local derivatives live in four slots, not in tuples of their own: a
-    # node is then one object (half the memory, and half the work for Python's garbage collector).
+    # node is then one object (a third less memory, and half the objects for the garbage collector).
     #   leaf:          _a is None
     #   one parent:    _a the parent, _da d(node)/d(_a); _b is None; _db the op's constant or None
     #   two parents:   _a and _b the parents, _da and _db their local derivatives
