@@ -273,10 +273,13 @@ class Layer:
             n.fused = bool(fused)
 
     def __call__(self, xs: Sequence[Operand]) -> list[Value]:
-        return self.batch([xs])[0]
+        return self._forward([xs])[0]
 
     def batch(self, samples: Sequence[Sequence[Operand]]) -> list[list[Value]]:
         """The layer's outputs for each sample, as calling it on each would give them."""
+        return self._forward(_sample_list(samples, "Layer.batch", self.n_inputs))
+
+    def _forward(self, samples: list[Sequence[Operand]]) -> list[list[Value]]:
         for xs in samples:
             if len(xs) != self.n_inputs:
                 raise ShapeError(f"layer {self.name} expects {self.n_inputs} inputs, got {len(xs)}")
@@ -367,18 +370,21 @@ class MLP:
             layer.fused = fused
 
     def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
-        return self.batch([x])[0]
+        return self._forward([x])[0]
 
     def batch(self, samples: Sequence[Sequence[Operand]]) -> list[Value] | list[list[Value]]:
         """The outputs for many samples, each its own graph, as `[model(x) for x in samples]`
         gives them (and the neurons keep the last sample's), but faster: layer by layer, each
         neuron reads its weights once for the whole batch."""
+        return self._forward(_sample_list(samples, "MLP.batch", self.n_inputs))
+
+    def _forward(self, samples: list[Sequence[Operand]]) -> list:
         for x in samples:
             _check_sample(x, self.n_inputs)
         if self.fused:
             rows: Sequence[Sequence[Operand]] = samples
             for layer in self.layers:
-                rows = layer.batch(rows)
+                rows = layer._forward(rows)
         else:  # sample by sample: a sample's many small nodes stay near each other in memory,
             # which backward, walking one sample's graph at a time, needs more than the reads saved
             rows = []
@@ -478,6 +484,18 @@ def _set_value(current: Value, new: Value | float) -> Value:
         return new
     current.data = new
     return current
+
+
+def _sample_list(samples: object, where: str, n_inputs: int) -> list:
+    """`samples` (any iterable of samples) as a list; a lone sample or a non-list is refused."""
+    hint = f"{where} takes a list of samples, each a list of {n_inputs} inputs"
+    try:
+        rows = list(samples)  # type: ignore[call-overload]
+    except TypeError:
+        raise ShapeError(f"{hint}; got {samples!r}") from None
+    if rows and isinstance(rows[0], (int, float, Value)):
+        raise ShapeError(f"{hint}; got one sample {samples!r}: use [x], or call the model on x")
+    return rows
 
 
 def _check_sample(x: object, n_inputs: int) -> None:

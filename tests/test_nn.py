@@ -286,6 +286,12 @@ def test_batch_checks_every_sample_and_handles_no_grad() -> None:
     with pytest.raises(NotANumberError, match="x2 is 'a'"):
         model.batch([[1.0, "a"]])
     assert model.batch([]) == []
+    with pytest.raises(ShapeError, match=r"takes a list of samples.*got one sample \[1.0, 2.0\]"):
+        model.batch([1.0, 2.0])
+    with pytest.raises(ShapeError, match=r"MLP\.batch takes a list of samples, each a list of 2"):
+        model.batch(5)
+    rows = ([1.0, 2.0], [0.5, -1.0])
+    assert [o.data for o in model.batch(iter(rows))] == [o.data for o in model.batch(rows)]
     with no_grad():
         outs = model.batch([[1.0, 2.0], [0.5, -1.0]])
     assert [o.parents for o in outs] == [(), ()]
