@@ -169,15 +169,15 @@ class Neuron:
 
     @bias.setter
     def bias(self, value: Value | float) -> None:
-        self._params = (self.weights, _set_value(self.bias, value))
+        self._params = (self.weights, _set_value(self.bias, _checked(self.bias, value)))
 
     def __call__(self, xs: Sequence[Operand]) -> Value:
         if len(xs) != self.n_inputs:
             raise ShapeError(f"neuron {self.name} expects {self.n_inputs} inputs, got {len(xs)}")
-        weights, bias = self._params
         if self.fused:  # the node points at this neuron's own (weights, bias) pair
             z = neuron_sums_batch([self._params], [xs])[0][0]
         else:
+            weights, bias = self._params
             z = expanded_weighted_sum(weights, xs, bias)
         return self._activate(xs, z)
 
@@ -478,8 +478,8 @@ def _checked(current: Value, new: Value | float) -> Value | float:
 
 
 def _set_value(current: Value, new: Value | float) -> Value:
-    """`new` if it is a Value; else `current` with its data set to the number `new` (checked)."""
-    new = _checked(current, new)
+    """`new` if it is a Value; else `current` with its data set to the number `new` (which
+    `_checked` has passed)."""
     if isinstance(new, Value):
         return new
     current.data = new
