@@ -1,7 +1,7 @@
 """nnscalar: a scalar autograd engine whose neural networks are built from visible parts."""
 
 from . import activations, data, losses
-from .engine import (
+from .core import (
     Value,
     expanded_weighted_sum,
     is_grad_enabled,

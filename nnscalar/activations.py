@@ -8,8 +8,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Sequence
 
-from . import engine
-from .engine import Operand, Value
+from . import core as engine
+from .core import Operand, Value
 from .errors import ConfigError, ShapeError
 
 __all__ = [

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from . import ops
-from .engine import Value, topological_order
+from .core import Value, topological_order
 
 __all__ = [
     "BackwardStep",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
-from .engine import Value, no_grad
+from .core import Value, no_grad
 from .errors import DomainError, ParseError
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .engine import Value, no_grad
+from .core import Value, no_grad
 from .errors import GradcheckError, NNScalarError, NotANumberError
 
 __all__ = ["GradcheckReport", "GradcheckRow", "central_difference", "gradcheck"]

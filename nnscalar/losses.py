@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Union
 
-from .engine import Operand, Value, log_softmax, vsum
+from .core import Operand, Value, log_softmax, vsum
 from .errors import ConfigError, DomainError, ShapeError
 
 __all__ = [

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .activations import ACTIVATIONS, Activation, activation_name, get_activation
-from .engine import (
+from .core import (
     Operand,
     Value,
     expanded_weighted_sum,

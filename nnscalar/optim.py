@@ -13,7 +13,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
-from .engine import Value
+from .core import Value
 from .errors import ConfigError, NonFiniteError, NotANumberError, describe
 
 __all__ = [

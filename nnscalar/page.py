@@ -14,7 +14,7 @@ import os
 import re
 from pathlib import Path
 
-from .engine import Value
+from .core import Value
 from .explain import backward_steps, forward_steps, number
 from .render import draw
 from .render.drawing import write_file

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .engine import no_grad
+from .core import no_grad
 from .errors import ShapeError
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import losses
-from .engine import Value, no_grad
+from .core import Value, no_grad
 from .errors import ConfigError, FloatOverflowError, NonFiniteError, ShapeError
 from .optim import Optimizer
 

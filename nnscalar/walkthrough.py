@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .engine import Value
+from .core import Value
 from .errors import DomainError, ParseError
 from .explain import BackwardStep, ForwardStep, backward_steps, forward_steps, number, replay
 from .expr import parse

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..engine import Value
+from ..core import Value
 from ..errors import ConfigError
 from ..render import Drawing, draw, draw_network
 from ..render.examples import EXAMPLES, example

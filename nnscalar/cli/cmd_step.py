@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..engine import Value
+from ..core import Value
 from ..errors import ConfigError
 from ..expr import parse, parse_assignments, parse_numbers
 from ._arguments import add_expression_arguments

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 
 from .. import ops
-from ..engine import Value
+from ..core import Value
 from .model import Part, close, number_part
 
 __all__ = ["describe_step", "gradient_parts", "paths_to"]

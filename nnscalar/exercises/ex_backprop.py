@@ -6,7 +6,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..engine import Value, _link, is_grad_enabled
+from ..core import Value, is_grad_enabled
+from ..engine import _link  # TODO(issue 14): a public way to make a node with given parents
 from ..gradcheck import gradcheck
 from .chainrule import gradient_parts
 from .model import CheckResult, Exercise, Part, close, number_part

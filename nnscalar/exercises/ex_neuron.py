@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import ops
-from ..engine import Value
+from ..core import Value
 from ..nn import Neuron
 from .chainrule import gradient_parts
 from .model import CheckResult, Exercise, Part, close, number_part

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..engine import Value
+from ..core import Value
 from ..explain import backward_steps, forward_steps
 
 __all__ = ["explained"]

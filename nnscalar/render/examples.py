@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..engine import Value, weighted_sum
+from ..core import Value, weighted_sum
 from ..errors import ConfigError
 
 __all__ = ["EXAMPLES", "example"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..engine import Value, topological_order
+from ..core import Value, topological_order
 from ..errors import ConfigError, RenderError, describe
 from ..ops import OPS, operands
 from . import dot

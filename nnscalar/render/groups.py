@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..engine import Value
+from ..core import Value
 
 __all__ = ["PARAMETER_LABEL", "layer_and_neuron", "neuron_groups"]
 

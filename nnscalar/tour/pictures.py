@@ -17,7 +17,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from ..engine import Value
+from ..core import Value
 from ..files import write_atomic
 
 __all__ = [
