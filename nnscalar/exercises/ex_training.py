@@ -7,8 +7,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..data import moons, train_test_split
 from ..core import Value, no_grad
+from ..data import moons, train_test_split
 from ..losses import cross_entropy, mse
 from ..optim import SGD, Adam
 from ..train import Trainer
