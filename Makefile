@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 JOBS ?= 2
 
-.PHONY: test demo bench lint format install clean browser
+.PHONY: test demo bench lint format install clean browser site
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ demo: $(STAMP)
 	$(BIN)/nnscalar train --out out/demo
 	@echo "pictures: out/demo/*.png and *.svg (decision boundary, training curves, network, neuron)"
 
+# The playground: a static folder (index.html at its top) that any web host serves, fully
+# offline. Pyodide and Graphviz-wasm come from npm (cached), nnscalar's wheel is built here.
+SITE ?= site
+site: $(STAMP)
+	$(BIN)/python -m nnscalar.site $(SITE)
+
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
@@ -49,4 +55,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix nnscalar tests bench demos
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis site

@@ -14,6 +14,7 @@ import sysconfig
 from dataclasses import dataclass
 
 from ..errors import RenderError
+from .wasm import IN_BROWSER, render_in_browser
 
 __all__ = ["FORMATS", "Renderer", "render", "render_svg"]
 
@@ -88,6 +89,8 @@ def render(dot_text: str, fmt: str = "svg", timeout: float = TIMEOUT) -> bytes:
     """DOT text rendered to `fmt` ("svg", "png" or "pdf") by the first renderer that runs."""
     if fmt not in FORMATS:
         raise RenderError(f"cannot render to {fmt!r}; valid formats: {', '.join(FORMATS)}")
+    if IN_BROWSER:  # Pyodide: no process can start; Graphviz-wasm renders in the page
+        return render_in_browser(dot_text, fmt)
     candidates = _candidates()
     failures = []
     for renderer in candidates:
