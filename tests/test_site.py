@@ -14,6 +14,7 @@ from nnscalar.errors import ConfigError, RenderError
 from nnscalar.explain import backward_steps
 from nnscalar.render import draw, renderer
 from nnscalar.site import bridge
+from nnscalar.site.build import NPM_PACKAGES, SiteError, build_site, npm_packages
 from nnscalar.site.playground import Config, Playground, schema
 
 
@@ -166,3 +167,19 @@ def test_outside_a_browser_the_wasm_renderer_says_what_is_missing(monkeypatch) -
         draw(Value(2.0, label="x") * 3.0).svg()
     with pytest.raises(RenderError, match="renders SVG only, not 'png'"):
         renderer.render("digraph {}", "png")
+
+
+def test_without_npm_the_build_says_what_to_install(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(SiteError, match=r"npm was not found: .*apt install npm"):
+        build_site(tmp_path / "site", cache=tmp_path / "cache", log=lambda _: None)
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_cached_npm_install_is_reused(tmp_path: Path, monkeypatch) -> None:
+    for name, version in NPM_PACKAGES.items():
+        folder = tmp_path / "node_modules" / name
+        folder.mkdir(parents=True)
+        (folder / "package.json").write_text(json.dumps({"version": version}))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # npm is not needed, nor run
+    assert npm_packages(tmp_path) == tmp_path / "node_modules"

@@ -129,9 +129,8 @@ def build_site(
     out = Path(out)
     modules = npm_packages(Path(cache) if cache is not None else default_cache())
     log(f"npm packages: {', '.join(f'{n} {v}' for n, v in NPM_PACKAGES.items())}")
-    staging = Path(
-        tempfile.mkdtemp(prefix=".site-", dir=out.parent if out.parent.exists() else None)
-    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".site-", dir=out.parent))  # moved in when whole
     try:
         if wheel is None:
             built = build_wheel(source_root(), staging / "wheels")

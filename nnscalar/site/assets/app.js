@@ -397,6 +397,18 @@ function selectNeuron(layer, neuron) {
   selectPoint(selected.which, selected.index, last ? layer : layer, neuron, true);
 }
 
+// Put into the step page: start at the output, then keep the current step's node in view.
+const followSteps = `(function () {
+  const g = document.getElementById("graph");
+  g.scrollLeft = g.scrollWidth; g.scrollTop = (g.scrollHeight - g.clientHeight) / 2;
+  function follow() { setTimeout(function () {
+    const node = g.querySelector(".node.current");
+    if (node) node.scrollIntoView({ block: "nearest", inline: "center" });
+  }, 0); }
+  document.addEventListener("click", follow);
+  document.addEventListener("keydown", follow);
+})();`;
+
 async function selectPoint(which, index, layer, neuron, show) {
   selected = { which, index, shown: show || selected.shown };
   requestAnimationFrame(draw);
@@ -410,7 +422,12 @@ async function selectPoint(which, index, layer, neuron, show) {
   const frame = $("graph-frame");
   frame.hidden = false;
   // the graph at its drawn size (scroll to move around), rather than shrunk to the frame
-  frame.srcdoc = reply.html.replace("</style>", "#graph { max-height: 64vh; } #graph svg { max-height: none; width: auto; max-width: none !important; }</style>");
+  // (Graphviz's own size, readable from the back of a class; it starts at the output's end,
+  // where the backward pass starts)
+  frame.srcdoc = reply.html
+    .replace("</style>", "#graph { max-height: 66vh; } #graph svg { max-height: none; max-width: none !important; }</style>")
+    .replace(/(<svg[^>]*?)style="max-width: ([\d.]+)pt"/, (_, head, w) => `${head}style="width: ${w}pt"`)
+    .replace("</body>", `<script>${followSteps}</script></body>`);
 }
 
 // --- tabs: optimizer state, accumulation, lessons, share ------------------------------------------

@@ -16,9 +16,13 @@ function call(name, ...args) {
 async function boot() {
   const started = performance.now();
   const build = await (await fetch("build.json")).json();
-  const pyodide = await loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href });
-  globalThis.nnscalarViz = await vizInstance();
-  const wheel = await (await fetch("wheels/" + build.wheel)).arrayBuffer();
+  // Python, Graphviz and the wheel load side by side
+  const [pyodide, viz, wheel] = await Promise.all([
+    loadPyodide({ indexURL: new URL("./pyodide/", import.meta.url).href }),
+    vizInstance(),
+    fetch("wheels/" + build.wheel).then((r) => r.arrayBuffer()),
+  ]);
+  globalThis.nnscalarViz = viz;
   pyodide.unpackArchive(new Uint8Array(wheel), "wheel");
   bridge = pyodide.pyimport("nnscalar.site.bridge");
   postMessage({ type: "booted", seconds: (performance.now() - started) / 1000,
