@@ -4,6 +4,8 @@ settings are checked, and what the page shows comes from the library's own recor
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -183,3 +185,24 @@ def test_a_cached_npm_install_is_reused(tmp_path: Path, monkeypatch) -> None:
         (folder / "package.json").write_text(json.dumps({"version": version}))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # npm is not needed, nor run
     assert npm_packages(tmp_path) == tmp_path / "node_modules"
+
+
+def test_the_browser_side_imports_nothing_pyodide_lacks(tmp_path: Path) -> None:
+    # The npm pyodide package holds no wheels: rich, matplotlib, graphviz and Pillow are absent.
+    script = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('rich', 'matplotlib', 'graphviz', 'PIL', 'numpy'):\n"
+        "            raise ImportError('not in the browser: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import json\n"
+        "from nnscalar.site import bridge\n"
+        "assert 'error' not in json.loads(bridge.start('{}'))\n"
+        "print(json.loads(bridge.epoch())['metrics']['epoch'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"

@@ -497,7 +497,8 @@ function renderHideList() {
   $("hide-list").innerHTML = "";
   for (const key of CONTROLS) {
     const label = document.createElement("label");
-    label.innerHTML = `<input type="checkbox" ${hidden.has(key) ? "checked" : ""}> hide ${key.replace("_", " ")}`;
+    const names = { hidden: "layers and sizes", lr: "learning rate", test_size: "test share", data: "data set" };
+    label.innerHTML = `<input type="checkbox" ${hidden.has(key) ? "checked" : ""}> hide ${names[key] || key.replace("_", " ")}`;
     label.querySelector("input").addEventListener("change", (e) => {
       if (e.target.checked) hidden.add(key); else hidden.delete(key);
       applyHidden();
