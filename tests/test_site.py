@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from nnscalar.explain import backward_steps
 from nnscalar.render import draw, renderer
 from nnscalar.site import bridge
 from nnscalar.site.build import NPM_PACKAGES, SiteError, build_site, npm_packages
-from nnscalar.site.playground import Config, Playground, schema
+from nnscalar.site.playground import LESSONS, Config, Playground, lesson_config, schema
 
 
 def _cli_weights(tmp_path: Path, config: Config, epochs: int) -> dict[str, float]:
@@ -206,3 +207,30 @@ def test_the_browser_side_imports_nothing_pyodide_lacks(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
+
+
+def _curve(part: dict, epochs: int) -> list[dict]:
+    pg = Playground(lesson_config(part))
+    curve = []
+    for _ in range(epochs):
+        pg.finish_epoch()
+        curve.append(pg.metrics())
+    return curve
+
+
+def test_each_lesson_does_what_its_text_says() -> None:
+    xor, lr = ({p["label"]: p for p in lesson["parts"]} for lesson in LESSONS)
+    no_hidden = _curve(xor["1. No hidden layer"], 40)
+    assert max(m["testAccuracy"] for m in no_hidden) <= 0.75  # at best 3 corners of 4
+    hidden = _curve(xor["2. Add 4 hidden neurons"], 20)
+    assert hidden[-1]["testAccuracy"] == 1.0
+    slow = _curve(lr["1. Too small (0.001)"], 40)
+    assert 1.0 < slow[-1]["trainLoss"] < slow[0]["trainLoss"] < 1.3
+    right = _curve(lr["2. About right (0.1)"], 40)
+    assert right[-1]["testAccuracy"] >= 0.95
+    assert all(a["trainLoss"] > b["trainLoss"] for a, b in zip(right[4::5], right[9::5]))
+    big = _curve(lr["3. Too large (3)"], 30)
+    jumps = sum(b["trainLoss"] > 2 * a["trainLoss"] for a, b in pairwise(big))
+    assert jumps >= 2 and max(m["testAccuracy"] for m in big) < 0.9
+    assert lesson_config(xor["1. No hidden layer"]).noise == 0.2  # xor's own noise
+    assert [p["config"] for p in schema()["lessons"][1]["parts"]][2]["lr"] == 3.0

@@ -228,6 +228,7 @@ def test_the_url_carries_the_configuration_both_ways(page) -> None:
     page.wait_for_selector("body[data-ready='1']")
     assert page.inner_text("#shape") == "2 → 1 · 3 parameters"
     assert "lesson=xor.1" in page.evaluate("location.hash")
+    assert "no straight line puts the two orange corners" in page.inner_text("#lessons")
     # a bad value in a link is named, and the defaults stand in for it
     page.goto(page.base + "index.html#data=moonz&lr=fast")
     page.wait_for_selector("#error:not([hidden])", timeout=BOOT_MS)

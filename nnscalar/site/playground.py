@@ -25,7 +25,7 @@ from ..optim import OPTIMIZERS, make_optimizer
 from ..page import StepPage
 from ..train import HEADS, Trainer, encode_labels, head_for
 
-__all__ = ["DATASETS", "LOSSES", "Config", "Playground", "schema"]
+__all__ = ["DATASETS", "LESSONS", "LOSSES", "Config", "Playground", "lesson_config", "schema"]
 
 # Each data set's generator with the playground's arguments, and its default noise.
 DATASETS: dict[str, tuple[Any, float]] = {
@@ -118,6 +118,79 @@ class Config:
         ]
 
 
+# The guided lessons: each part sets the page up (its settings go into the URL) and says what to
+# look for; tests/test_site.py trains each part and checks that it does what its text says.
+LESSONS: list[dict[str, Any]] = [
+    {
+        "id": "xor",
+        "title": "Why XOR needs a hidden layer",
+        "parts": [
+            {
+                "label": "1. No hidden layer",
+                "settings": {
+                    "data": "xor",
+                    "hidden": [],
+                    "activation": "tanh",
+                    "loss": "bce",
+                    "lr": 0.03,
+                },
+                "text": "One neuron draws one straight line. Press Play: the accuracy never gets "
+                "near 100 %, because no straight line puts the two orange corners on one side "
+                "and the two blue corners on the other (at best 3 corners of 4 are right).",
+            },
+            {
+                "label": "2. Add 4 hidden neurons",
+                "settings": {
+                    "data": "xor",
+                    "hidden": [4],
+                    "activation": "tanh",
+                    "loss": "bce",
+                    "lr": 0.03,
+                },
+                "text": "Now each hidden neuron draws its own line (look at their squares) and the "
+                "output neuron combines them: within about 20 epochs the test accuracy reaches "
+                "100 %. Click a hidden neuron to see how its output is computed for one point.",
+            },
+        ],
+    },
+    {
+        "id": "lr",
+        "title": "What the learning rate does",
+        "parts": [
+            {
+                "label": "1. Too small (0.001)",
+                "settings": {"optimizer": "sgd", "lr": 0.001},
+                "text": "Each update moves every weight by lr × its gradient. With lr = 0.001 "
+                "the steps are tiny: after 40 epochs the loss has barely moved (from about 1.3 "
+                "to above 1.0) and the surface has hardly changed.",
+            },
+            {
+                "label": "2. About right (0.1)",
+                "settings": {"optimizer": "sgd", "lr": 0.1},
+                "text": "A hundred times larger steps: the loss falls steadily, and after about "
+                "40 epochs the test accuracy reaches 95 %.",
+            },
+            {
+                "label": "3. Too large (3)",
+                "settings": {"optimizer": "sgd", "lr": 3.0},
+                "text": "Steps this large overshoot: the loss jumps up and down instead of "
+                "settling (see the spikes in the curve) and the accuracy stalls below 90 %. Keep "
+                "it running: one bad jump can throw the weights so far that the relu neurons "
+                "die (blank squares) and the network answers one class for every point.",
+            },
+        ],
+    },
+]
+
+
+def lesson_config(part: dict[str, Any]) -> Config:
+    """A lesson part's whole configuration: the defaults, its settings, its data set's noise."""
+    settings = dict(part["settings"])
+    data_set = settings.get("data", Config.data)
+    settings.setdefault("noise", DATASETS[data_set][1])
+    return Config.from_dict({**Config().as_dict(), **settings})
+
+
 def schema() -> dict[str, Any]:
     """What the page's controls offer: defaults, choices and limits, from nnscalar's registries."""
     return {
@@ -130,6 +203,17 @@ def schema() -> dict[str, Any]:
         },
         "noise": {name: noise for name, (_, noise) in DATASETS.items()},
         "limits": {"layers": MAX_LAYERS, "width": MAX_WIDTH, "samples": MAX_SAMPLES},
+        "lessons": [
+            {
+                "id": lesson["id"],
+                "title": lesson["title"],
+                "parts": [
+                    {"label": p["label"], "text": p["text"], "config": lesson_config(p).as_dict()}
+                    for p in lesson["parts"]
+                ],
+            }
+            for lesson in LESSONS
+        ],
     }
 
 

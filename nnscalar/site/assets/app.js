@@ -7,28 +7,6 @@ const BATCH_CHOICES = [1, 4, 8, 16, 32, 64, 128, 1000];
 const ACC_CHOICES = [1, 2, 4, 8];
 const CONTROLS = ["data", "noise", "test_size", "samples", "seed", "hidden", "activation", "loss",
                   "optimizer", "lr", "batch_size", "accumulation_steps"];
-const LESSONS = [
-  {
-    id: "xor", title: "Why XOR needs a hidden layer",
-    parts: [
-      { label: "1. No hidden layer", config: { data: "xor", hidden: [], activation: "tanh", loss: "bce", optimizer: "adam", lr: 0.03, noise: 0.2 },
-        text: "One neuron draws one straight line. Press Play: the accuracy stalls near 50–75 %, because no straight line puts the two orange corners on one side and the two blue corners on the other." },
-      { label: "2. Add 4 hidden neurons", config: { data: "xor", hidden: [4], activation: "tanh", loss: "bce", optimizer: "adam", lr: 0.03, noise: 0.2 },
-        text: "Now each hidden neuron draws its own line (look at their squares), and the output neuron combines them: the accuracy climbs toward 100 %. Click a hidden neuron to see how its output is computed for one point." },
-    ],
-  },
-  {
-    id: "lr", title: "What the learning rate does",
-    parts: [
-      { label: "1. Too small (0.001)", config: { data: "moons", hidden: [8, 8], optimizer: "sgd", lr: 0.001, loss: "hinge" },
-        text: "Each update moves every weight by lr × its gradient. With lr = 0.001 the steps are tiny: press Play and watch how slowly the loss curve falls." },
-      { label: "2. About right (0.1)", config: { data: "moons", hidden: [8, 8], optimizer: "sgd", lr: 0.1, loss: "hinge" },
-        text: "A hundred times larger steps: the loss falls quickly and the surface bends around the moons within a few epochs." },
-      { label: "3. Too large (3)", config: { data: "moons", hidden: [8, 8], optimizer: "sgd", lr: 3, loss: "hinge" },
-        text: "Steps this large overshoot: the loss jumps around instead of settling, and the surface flips from update to update (or training stops with a clear error when a number overflows)." },
-    ],
-  },
-];
 
 let schema = null;
 let config = null;      // the settings being shown (what the URL holds)
@@ -465,7 +443,7 @@ $("acc-run").addEventListener("click", async () => {
 
 function renderLessons() {
   $("lessons").innerHTML = "";
-  for (const l of LESSONS) {
+  for (const l of schema.lessons) {
     const div = document.createElement("div");
     div.className = "lesson" + (lesson.startsWith(l.id + ".") ? " current" : "");
     div.innerHTML = `<h3>${l.title}</h3><div class="parts"></div><p class="text"></p>`;
@@ -485,8 +463,7 @@ function renderLessons() {
 
 function applyLesson(l, i) {
   lesson = `${l.id}.${i + 1}`;
-  config = { ...schema.defaults, hidden: [...schema.defaults.hidden], ...l.parts[i].config };
-  if (!("noise" in l.parts[i].config)) config.noise = schema.noise[config.data];
+  config = { ...l.parts[i].config, hidden: [...l.parts[i].config.hidden] };
   syncControls();
   writeHash();
   renderLessons();
