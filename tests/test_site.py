@@ -4,6 +4,7 @@ settings are checked, and what the page shows comes from the library's own recor
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from itertools import pairwise
@@ -234,3 +235,18 @@ def test_each_lesson_does_what_its_text_says() -> None:
     assert jumps >= 2 and max(m["testAccuracy"] for m in big) < 0.9
     assert lesson_config(xor["1. No hidden layer"]).noise == 0.2  # xor's own noise
     assert [p["config"] for p in schema()["lessons"][1]["parts"]][2]["lr"] == 3.0
+
+
+def test_neuron_outputs_and_set_weights() -> None:
+    pg = Playground(Config(hidden=(2,), activation="tanh"))
+    other = Playground(Config(hidden=(2,), activation="tanh", seed=5))
+    assert other.weights() != pg.weights()
+    other.set_weights(pg.weights_by_label())
+    assert other.weights() == pg.weights()
+    (hidden, output), *_ = pg.neuron_outputs([[0.5, -0.25]])
+    w = pg.weights()
+    h = [math.tanh(a * 0.5 + b * -0.25 + c) for a, b, c in w[0]]
+    assert hidden == h
+    assert output == [w[1][0][0] * h[0] + w[1][0][1] * h[1] + w[1][0][2]]
+    with pytest.raises(ConfigError, match="must name every parameter"):
+        other.set_weights({"L1.N1.w1": 1.0})

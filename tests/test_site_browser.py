@@ -236,3 +236,24 @@ def test_the_url_carries_the_configuration_both_ways(page) -> None:
     assert 'data="moonz"; valid: moons, circles, xor, spirals, blobs' in text
     assert 'lr="fast" is not a number' in text
     assert page.problems == []
+
+
+def test_the_pictures_are_the_librarys_numbers(page) -> None:
+    # The page draws every neuron's picture from the weights itself; for each activation its
+    # numbers are nnscalar's own on CPython, to rounding.
+    _open(page, "#hidden=3,2&loss=mse")
+    grid = [[-1.5 + 0.5 * i, -1.0 + 0.4 * j] for i in range(8) for j in range(6)]
+    for activation in ("relu", "tanh", "sigmoid", "elu", "leaky_relu", "softplus", "linear"):
+        page.select_option("#activation", activation)
+        page.wait_for_function(f"nnscalarPlayground.config().activation === '{activation}'")
+        page.wait_for_selector("body[data-ready='1']")
+        page.click("#epoch")
+        page.wait_for_function("nnscalarPlayground.metrics.epoch === 1")
+        run = page.evaluate("nnscalarPlayground.weights()")
+        drawn = page.evaluate("(xs) => nnscalarPlayground.neuronOutputs(xs)", grid)
+        desktop = Playground(Config(hidden=(3, 2), loss="mse", activation=activation))
+        desktop.set_weights(run["weights"])
+        for mine, theirs in zip(drawn, desktop.neuron_outputs(grid), strict=True):
+            for layer_js, layer_py in zip(mine, theirs, strict=True):
+                assert layer_js == pytest.approx(layer_py, rel=1e-12, abs=1e-14), activation
+    assert page.problems == []

@@ -400,18 +400,23 @@ class Playground:
         Trainer(copy, self.config.loss, optimizer, min(parts, len(xs))).step(xs, ys)
         return [p.data - b for p, b in zip(copy.parameters(), before)]
 
-    def surface(self, size: int = 48) -> list[float]:
-        """The network's output on a size × size grid over the view (rows from the top), as the
-        page draws the decision surface; computed by the library, for the tests."""
-        x0, x1, y0, y1 = self.points()["view"]
+    def neuron_outputs(self, inputs: list[list[float]]) -> list[list[list[float]]]:
+        """Every neuron's output, layer by layer, for each input point: what the page's pictures
+        draw (it computes them itself from the weights; the tests hold the two equal)."""
         out = []
         with no_grad():
-            for r in range(size):
-                yv = y1 - (r + 0.5) * (y1 - y0) / size
-                for c in range(size):
-                    xv = x0 + (c + 0.5) * (x1 - x0) / size
-                    out.append(float(self.model.predict([xv, yv])))
+            for x in inputs:
+                self.model(x)
+                out.append([[n.output.data for n in layer.neurons] for layer in self.model.layers])
         return out
+
+    def set_weights(self, weights: dict[str, float]) -> None:
+        """Set every parameter from a dict by label (as `weights_by_label` gives them)."""
+        params = {p.label: p for p in self.model.parameters()}
+        if set(weights) != set(params):
+            raise ConfigError("the weights must name every parameter of this network once")
+        for label, value in weights.items():
+            params[label].data = float(value)
 
 
 def _choice(name: str, value: object, valid: list[str]) -> None:

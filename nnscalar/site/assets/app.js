@@ -608,6 +608,7 @@ window.nnscalarPlayground = {
   metrics: null, rate: 0,
   config: () => config,
   points: () => points,
+  neuronOutputs: (xs) => xs.map(([x, y]) => forwardAll(x, y).slice(1)),
   weights: () => ask("weights"),
 };
 
