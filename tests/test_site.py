@@ -250,3 +250,16 @@ def test_neuron_outputs_and_set_weights() -> None:
     assert output == [w[1][0][0] * h[0] + w[1][0][1] * h[1] + w[1][0][2]]
     with pytest.raises(ConfigError, match="must name every parameter"):
         other.set_weights({"L1.N1.w1": 1.0})
+
+
+def test_only_graphviz_pure_is_left_out_under_emscripten() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    requirements = pytest.importorskip("packaging.requirements")
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    by_name = {r.name: r for r in map(requirements.Requirement, deps)}
+    marker = by_name.pop("graphviz-pure").marker
+    assert marker.evaluate({"sys_platform": "emscripten"}) is False  # a native `dot` executable
+    assert marker.evaluate({"sys_platform": "linux"}) is True
+    assert {"rich", "graphviz", "matplotlib"} <= set(by_name)
+    assert [name for name, r in by_name.items() if r.marker is not None] == []

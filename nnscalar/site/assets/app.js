@@ -171,10 +171,10 @@ function shade(s, depth = 0.55) {  // [-1, 1] -> orange … white … blue (poin
   return c.map((v) => Math.round(255 + (v - 255) * a * depth));
 }
 
-function paint(ctx, size, values, scale) {
+function paint(ctx, size, values, scale, depth = 0.55) {  // small squares: deeper colours
   const img = ctx.createImageData(size, size);
   for (let i = 0; i < values.length; i++) {
-    const [r, g, b] = shade(values[i] / scale);
+    const [r, g, b] = shade(values[i] / scale, depth);
     img.data.set([r, g, b, 255], 4 * i);
   }
   return img;
@@ -214,7 +214,7 @@ function draw() {
     for (const v of values) scale = Math.max(scale, Math.abs(v));
     const last = li === per.length - 1;
     const shown = last ? out : values;
-    cv.getContext("2d").putImageData(paint(cv.getContext("2d"), G, shown, last ? 1 : scale || 1), 0, 0);
+    cv.getContext("2d").putImageData(paint(cv.getContext("2d"), G, shown, last ? 1 : scale || 1, 0.9), 0, 0);
   });
   drawEdges();
   drawCurves();
@@ -256,8 +256,9 @@ function buildNetwork() {
   cols.innerHTML = "";
   const sizes = net.sizes;
   const tall = Math.max(...sizes);
-  const room = window.innerHeight > 1000 && window.innerWidth > 1700 ? 470 : 330;
-  const box = Math.max(22, Math.min(64, Math.floor(room / tall) - 6));
+  // the squares fill the panel's height (set by the output column), as large as fits
+  const room = Math.max(300, Math.min(760, $("output-panel").clientHeight - 240));
+  const box = Math.max(22, Math.min(72, Math.floor(room / tall) - 6));
   $("shape").textContent = `${sizes.join(" → ")} · ${net.parameters} parameters`;
   sizes.forEach((count, li) => {
     const col = document.createElement("div");
