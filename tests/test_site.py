@@ -154,6 +154,9 @@ def test_the_bridge_answers_in_json_and_reports_problems_as_messages() -> None:
     first = json.loads(bridge.start(json.dumps({"hidden": [2]})))
     assert first["network"]["sizes"] == [2, 2, 1] and first["metrics"]["step"] == 0
     assert first["network"]["trainCommand"].startswith("nnscalar train --data=moons")
+    blobs = json.loads(bridge.start(json.dumps({"data": "blobs"})))
+    assert blobs["network"]["trainCommand"] is None  # the command line's blobs are three
+    bridge.start(json.dumps({"hidden": [2]}))
     trained = json.loads(bridge.train(0.0, 1))
     assert trained["ran"] == 1 and trained["metrics"]["step"] == 1
     epoch = json.loads(bridge.epoch())

@@ -100,7 +100,8 @@ class Config:
         return out
 
     def train_args(self) -> list[str]:
-        """The `nnscalar train` options that train the same network to the same weights."""
+        """The `nnscalar train` options that train the same network to the same weights (but for
+        blobs: the command line makes three, the playground two)."""
         return [
             f"--data={self.data}",
             f"--samples={self.samples}",
@@ -335,7 +336,10 @@ class Playground:
             "outputActivation": self.model.output_activation,
             "decide": self.trainer.decide,
             "parameters": self.model.num_parameters(),
-            "trainCommand": "nnscalar train " + " ".join(self.config.train_args()),
+            # `nnscalar train --data blobs` makes three blobs; the page's two have no command
+            "trainCommand": None
+            if self.config.data == "blobs"
+            else "nnscalar train " + " ".join(self.config.train_args()),
         }
 
     def optimizer_table(self) -> dict[str, Any]:

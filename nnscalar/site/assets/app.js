@@ -122,7 +122,14 @@ function setPlaying(on) {
 }
 
 function adopt(state, full) {
-  if (full) { net = state.network; points = state.points; $("train-command").textContent = net.trainCommand; buildNetwork(); }
+  if (full) {
+    net = state.network;
+    points = state.points;
+    $("train-command").textContent = net.trainCommand || "";
+    $("same-numbers").hidden = !net.trainCommand;
+    $("no-command").hidden = Boolean(net.trainCommand);
+    buildNetwork();
+  }
   weights = state.weights;
   const m = state.metrics;
   history.push(m);
