@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from nnscalar.engine import Value
+from nnscalar import Value
 from nnscalar.errors import ConfigError, NonFiniteError, NotANumberError
 from nnscalar.optim import (
     OPTIMIZERS,
