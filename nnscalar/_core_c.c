@@ -37,6 +37,12 @@ typedef struct Value {
 static PyTypeObject ValueType;
 #define IS_VALUE(o) Py_IS_TYPE((o), &ValueType)
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+
 /* ---- the pure-Python side: error messages and number checks ------------------------------ */
 
 static PyObject *helpers; /* nnscalar._core, which installs itself */
@@ -593,22 +599,34 @@ static int push(Stack *s, Value *v) {
 }
 
 /* Every node `root` depends on, each once, parents before children, root last: depth first with
- * an explicit stack, first operand first, as engine.topological_order. The nodes are left marked
- * DONE (and `order` borrows them); the caller clears the marks with unmark(). */
-static int walk(Value *root, Stack *order) {
+ * an explicit stack, first operand first, exactly as engine.topological_order. The nodes
+ * are left marked DONE (`order` borrows them); the caller clears the marks as it goes over them.
+ * With zero_inner, a node with parents also gets grad 0.0 as it is placed (backward's reset). */
+static int walk(Value *root, Stack *order, int zero_inner) {
     Stack stack = {NULL, 0, 0};
     if (push(&stack, root) < 0) return -1;
     while (stack.len) {
         Value *node = stack.items[--stack.len];
         if (node->mark == ENTERED || (node->mark == 0 && node->n == 0)) {
             node->mark = DONE;
-            if (push(order, node) < 0) goto fail;
+            if (zero_inner && node->n) node->grad = 0.0;
+            if (order->len < order->cap)
+                order->items[order->len++] = node;
+            else if (push(order, node) < 0)
+                goto fail;
         } else if (node->mark == 0) {
             node->mark = ENTERED;
-            stack.len++; /* push it back: it joins the order once its parents have */
+            stack.len++; /* push it back: it is placed once its parents are */
             Value **parents = PARENTS(node);
-            for (uint32_t i = node->n; i-- > 0;)
-                if (push(&stack, parents[i]) < 0) goto fail;
+            for (uint32_t i = node->n; i-- > 0;) {
+                Value *p = parents[i];
+                PREFETCH(p); /* its mark is read when it is popped: fetch it meanwhile */
+                if (stack.len == stack.cap) {
+                    if (push(&stack, p) < 0) goto fail;
+                } else {
+                    stack.items[stack.len++] = p;
+                }
+            }
         }
     }
     PyMem_Free(stack.items);
@@ -623,41 +641,32 @@ fail:
     return -1;
 }
 
-static void unmark(Stack *order) {
-    for (size_t i = 0; i < order->len; i++) order->items[i]->mark = 0;
-}
-
 static PyObject *Value_backward(PyObject *x, PyObject *args, PyObject *kwargs) {
     static char *kwlist[] = {"grad", NULL};
     PyObject *given = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:backward", kwlist, &given)) return NULL;
     double upstream = 1.0;
     if (given != NULL && number(given, "backward", &upstream) < 0) return NULL;
+    /* The GIL is held from here to the end (no Python code runs), so backward calls never
+     * interleave: engine.py's lock. */
     Value *root = (Value *)x;
     Stack order = {NULL, 0, 0};
-    if (walk(root, &order) < 0) return NULL;
-    unmark(&order);
-    Value **nodes = order.items;
-    size_t count = order.len;
-    for (size_t i = 0; i < count; i++)
-        if (nodes[i]->n) nodes[i]->grad = 0.0;
+    if (walk(root, &order, 1) < 0) return NULL; /* inner nodes' grads are now 0.0 */
     root->grad += upstream;
-    for (size_t i = count; i-- > 0;) {
-        Value *node = nodes[i];
+    /* the chain rule, children before parents; a node's grad is complete when it is reached,
+     * so the finite check goes along: the last failure met is the first in topological order */
+    Value *bad = NULL;
+    for (size_t i = order.len; i-- > 0;) {
+        Value *node = order.items[i];
+        node->mark = 0;
         double g = node->grad;
+        if (g - g != 0.0) bad = node;
         Value **parents = PARENTS(node);
         double *locals = LOCALS(node);
         for (uint32_t k = 0; k < node->n; k++) parents[k]->grad += locals[k] * g;
     }
-    /* the finite check, in topological order (the first node that fails is always a leaf) */
-    for (size_t i = 0; i < count; i++) {
-        Value *node = nodes[i];
-        if (node->grad - node->grad != 0.0) {
-            PyMem_Free(order.items);
-            return raise_from(call_helper("_bad_grad", "(O)", (PyObject *)node));
-        }
-    }
     PyMem_Free(order.items);
+    if (bad != NULL) return raise_from(call_helper("_bad_grad", "(O)", (PyObject *)bad));
     Py_RETURN_NONE;
 }
 
@@ -668,12 +677,12 @@ static PyObject *topological_order(PyObject *module, PyObject *root) {
         return NULL;
     }
     Stack order = {NULL, 0, 0};
-    if (walk((Value *)root, &order) < 0) return NULL;
-    unmark(&order);
+    if (walk((Value *)root, &order, 0) < 0) return NULL;
     PyObject *list = PyList_New((Py_ssize_t)order.len);
-    if (list != NULL)
-        for (size_t i = 0; i < order.len; i++)
-            PyList_SET_ITEM(list, (Py_ssize_t)i, Py_NewRef((PyObject *)order.items[i]));
+    for (size_t i = 0; i < order.len; i++) {
+        order.items[i]->mark = 0;
+        if (list != NULL) PyList_SET_ITEM(list, (Py_ssize_t)i, Py_NewRef((PyObject *)order.items[i]));
+    }
     PyMem_Free(order.items);
     return list;
 }
@@ -839,9 +848,9 @@ static void Value_dealloc(Value *v) {
     int outermost = !draining;
     draining = 1;
     Value **parents = PARENTS(v);
+    for (uint32_t i = 0; i < v->n; i++) PREFETCH(parents[i]); /* their counts, all at once */
     for (uint32_t i = 0; i < v->n; i++) {
         Value *p = parents[i];
-        if (p == NULL) continue;
         if (Py_REFCNT(p) > 1 || push_quietly(&pending, p) < 0) Py_DECREF(p);
     }
     Py_XDECREF(v->op);
