@@ -282,18 +282,20 @@ def topological_order(root: Value) -> list[Value]:
     second time (its parents all placed) it is placed itself. A leaf is placed when first popped.
     """
     order: list[Value] = []
-    placed: dict[Value, bool] = {}  # False: its parents are being visited; True: in `order`
+    placed: set[Value] = set()  # in `order`
+    opened: set[Value] = set()  # back on the stack under its parents
     stack = [root]
     while stack:
         node = stack.pop()
-        state = placed.get(node)
-        if state is False or (state is None and not node.parents):
-            placed[node] = True
+        if node in placed:
+            continue
+        if node in opened or not node.parents:
+            placed.add(node)
             order.append(node)
-        elif state is None:
-            placed[node] = False
+        else:
+            opened.add(node)
             stack.append(node)
-            stack.extend(reversed(node.parents))
+            stack += node.parents[::-1]  # reversed, so the first operand is visited first
     return order
 
 
