@@ -1185,12 +1185,11 @@ static int read_inputs(PyObject *sample, Inputs *in) {
     return 0;
 }
 
-/* One neuron: its weights (borrowed from a tuple the caller keeps) and bias. */
+/* One neuron: its weights and bias, borrowed from the `keep` tuple read_neuron gives. */
 typedef struct {
     Py_ssize_t count;
     Value **weights;
     Value *bias;
-    double *ws;
 } Neuron;
 
 static int read_neuron(PyObject *weights, PyObject *bias, Neuron *nr, PyObject **keep) {
@@ -1211,11 +1210,12 @@ static int read_neuron(PyObject *weights, PyObject *bias, Neuron *nr, PyObject *
                          Py_TYPE(objs[i])->tp_name);
             return -1;
         }
+    *keep = PyTuple_Pack(2, items, bias); /* holds what nr borrows */
+    Py_DECREF(items);
+    if (*keep == NULL) return -1;
     nr->count = count;
     nr->weights = (Value **)objs;
     nr->bias = (Value *)bias;
-    nr->ws = NULL;
-    *keep = items;
     return 0;
 }
 
@@ -1315,7 +1315,7 @@ static PyObject *weighted_sums(PyObject *module, PyObject *args) {
             w = PyTuple_GET_ITEM(t, 0);
             b = PyTuple_GET_ITEM(t, 1);
             int r = read_neuron(w, b, &neurons[j], &keeps[j]);
-            Py_DECREF(t); /* keeps[j] holds the weights' items; the bias lives in params */
+            Py_DECREF(t); /* keeps[j] holds the weights and the bias */
             if (r < 0) goto done;
         } else if (read_neuron(PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), &neurons[j],
                                &keeps[j]) < 0) {
