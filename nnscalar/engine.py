@@ -257,18 +257,21 @@ class Value:
         upstream = _checks.number(grad, "backward")
         with _backward_lock:  # one backward at a time: two on one graph would mix their sums
             order = topological_order(self)  # parents before children, self last
+            leaves = []
             for node in order:
                 if node.parents:  # an inner node gets this call's gradient only
                     node.grad = 0.0
+                else:
+                    leaves.append(node)
             self.grad += upstream
             for node in reversed(order):  # children before parents: node.grad is complete
                 g = node.grad
                 for parent, local in zip(node.parents, node.local_grads):
                     parent.grad += local * g  # the chain rule
-            for node in order:  # the first node whose gradient overflowed is always a leaf
-                g = node.grad
+            for leaf in leaves:  # an inf or nan anywhere reaches the leaves below it
+                g = leaf.grad
                 if g - g != 0.0:  # inf - inf and nan - nan are nan
-                    raise _checks.grad_not_finite(node)
+                    raise _checks.grad_not_finite(leaf)
 
     # Copies and pickles of deep graphs without recursion, shared nodes kept shared.
     __reduce__, __deepcopy__, __copy__ = pickle_graph, copy_graph, shallow_copy
