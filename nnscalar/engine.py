@@ -390,8 +390,9 @@ def weighted_sums(
     out = []
     for inputs in samples:
         given = tuple([x if isinstance(x, Value) else constant(x, "wsum") for x in inputs])
-        xs = [x.data if isinstance(x, Value) else x for x in given]
-        values = tuple([x for x in given if isinstance(x, Value)])
+        is_value = [isinstance(x, Value) for x in given]
+        xs = [x.data if v else x for x, v in zip(given, is_value)]
+        values = tuple([x for x, v in zip(given, is_value) if v])
         row = []
         for weights, bias, ws in neurons:
             _checks.lengths(len(ws), len(xs))
@@ -399,7 +400,7 @@ def weighted_sums(
             for w, x in zip(ws, xs):
                 z += w * x
             z = z + bias.data
-            w_of_values = [w for w, x in zip(ws, given) if isinstance(x, Value)]
+            w_of_values = [w for w, v in zip(ws, is_value) if v]  # dz/dxᵢ = wᵢ
             parents = (*weights, *values, bias)
             row.append(_node(z, "wsum", parents, (*xs, *w_of_values, 1.0), given))
         out.append(row)
