@@ -83,7 +83,8 @@ class Value:
         return self.data
 
     # --- arithmetic: each op's value next to its local derivatives ---------------------------
-    # A plain-number operand stays a number: it is kept in `arg`, not made a Value.
+    # A plain-number operand stays a number, kept in `arg`: a float is used as it is (a nan or
+    # inf is caught by `_node`), anything else is checked and converted by `constant`.
 
     def __add__(self, other: Operand) -> Value:  # self + other
         if isinstance(other, Value):
@@ -257,18 +258,21 @@ class Value:
         upstream = _checks.number(grad, "backward")
         with _backward_lock:  # one backward at a time: two on one graph would mix their sums
             order = topological_order(self)  # parents before children, self last
+            leaves = []
             for node in order:
                 if node.parents:  # an inner node gets this call's gradient only
                     node.grad = 0.0
+                else:
+                    leaves.append(node)
             self.grad += upstream
             for node in reversed(order):  # children before parents: node.grad is complete
                 g = node.grad
                 for parent, local in zip(node.parents, node.local_grads):
                     parent.grad += local * g  # the chain rule
-            for node in order:  # the first node whose gradient overflowed is always a leaf
-                g = node.grad
+            for leaf in leaves:  # an inf or nan anywhere reaches the leaves below it
+                g = leaf.grad
                 if g - g != 0.0:  # inf - inf and nan - nan are nan
-                    raise _checks.grad_not_finite(node)
+                    raise _checks.grad_not_finite(leaf)
 
     # Copies and pickles of deep graphs without recursion, shared nodes kept shared.
     __reduce__, __deepcopy__, __copy__ = pickle_graph, copy_graph, shallow_copy
@@ -387,8 +391,9 @@ def weighted_sums(
     out = []
     for inputs in samples:
         given = tuple([x if isinstance(x, Value) else constant(x, "wsum") for x in inputs])
-        xs = [x.data if isinstance(x, Value) else x for x in given]
-        values = tuple([x for x in given if isinstance(x, Value)])
+        is_value = [isinstance(x, Value) for x in given]
+        xs = [x.data if v else x for x, v in zip(given, is_value)]
+        values = tuple([x for x, v in zip(given, is_value) if v])
         row = []
         for weights, bias, ws in neurons:
             _checks.lengths(len(ws), len(xs))
@@ -396,7 +401,7 @@ def weighted_sums(
             for w, x in zip(ws, xs):
                 z += w * x
             z = z + bias.data
-            w_of_values = [w for w, x in zip(ws, given) if isinstance(x, Value)]
+            w_of_values = [w for w, v in zip(ws, is_value) if v]  # dz/dxᵢ = wᵢ
             parents = (*weights, *values, bias)
             row.append(_node(z, "wsum", parents, (*xs, *w_of_values, 1.0), given))
         out.append(row)
