@@ -49,9 +49,11 @@ def default_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nnscalar" / "site"
 
 
-def _run(args: list[str], what: str, cwd: Path | None = None) -> None:
+def _run(
+    args: list[str], what: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> None:
     try:
-        done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+        done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise SiteError(f"{what}: {args[0]!r} was not found; install it and build again") from None
     if done.returncode != 0:
@@ -105,6 +107,7 @@ def build_wheel(root: Path, into: Path) -> Path:
         _run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", tmp, str(root)],
             "building nnscalar's wheel",
+            env={**os.environ, "NNSCALAR_PURE_BUILD": "1"},  # the browser runs the readable engine
         )
         (wheel,) = Path(tmp).glob("nnscalar-*.whl")
         if not wheel.name.endswith("-py3-none-any.whl"):
