@@ -4,6 +4,7 @@ from . import activations, data, losses
 from .core import (
     Value,
     custom_node,
+    engine_info,
     is_grad_enabled,
     log_softmax,
     no_grad,
@@ -62,6 +63,7 @@ __all__ = [
     "draw",
     "draw_network",
     "draw_neuron",
+    "engine_info",
     "expanded_weighted_sum",
     "forward_steps",
     "grad",
