@@ -24,7 +24,9 @@ from .errors import (
 )
 from .explain import backward_steps, forward_steps
 from .expr import parse
+from .forward import jvp
 from .gradcheck import GradcheckReport, gradcheck
+from .higher import grad, hessian, hvp
 from .nn import MLP, Layer, Neuron, Synapse, expanded_weighted_sum
 from .optim import SGD, Adagrad, Adam, AdamW, CosineLR, RMSprop, StepLR
 from .render import draw, draw_network, draw_neuron
@@ -64,8 +66,12 @@ __all__ = [
     "engine_info",
     "expanded_weighted_sum",
     "forward_steps",
+    "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jvp",
     "log_softmax",
     "losses",
     "no_grad",
