@@ -71,6 +71,7 @@ def test_model_file_draws_the_network(tmp_path):
         "L1_N2",
         "L1_N3",
         "L2_N1",
+        "legend",
         "x1",
         "x2",
     ]

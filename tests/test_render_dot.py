@@ -203,10 +203,12 @@ def test_color_by_grad_is_a_diverging_scale():
     out = x * y  # d/dx = -1, d/dy = 2
     out.backward()
     labels = _node_labels(draw(out, color_by="grad").dot)
-    # depth 0.8·√(|grad| / 2) from white toward blue (5, 113, 176) or red (202, 0, 32)
-    assert 'bgcolor="#72afd2"' in labels["v0"]  # -1: depth 0.566, 255 - 250·0.566 = 114
-    assert 'bgcolor="#d5334d"' in labels["v1"]  # +2: depth 0.8, 255 - 53·0.8 = 213
+    # depth 0.8·√(|grad| / 2) from white toward blue (33, 102, 172) for a positive gradient or
+    # red (214, 96, 77) for a negative one: the sign convention of every picture
+    assert 'bgcolor="#e8a59a"' in labels["v0"]  # -1: depth 0.566, 255 - 41·0.566 = 232 (e8)
+    assert 'bgcolor="#4d85bd"' in labels["v1"]  # +2: depth 0.8, 255 - 222·0.8 = 77 (4d)
     assert "grad 2</td>" in labels["legend"] and "grad -2</td>" in labels["legend"]
+    assert "<b>gradient: blue &gt; 0 · red &lt; 0</b>" in labels["legend"]
 
 
 def test_cluster_groups_by_layer_and_neuron():

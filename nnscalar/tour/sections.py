@@ -350,7 +350,10 @@ OPTIMIZATION = Section(
     "keeps a running velocity; RMSprop divides each step by the root of recent squared "
     "gradients; Adam combines both. Here each runs on the same 2-D loss surface "
     "f(x, y) = 0.1x² + 2y², a long narrow valley, from the same start: the parameters are the "
-    "two Values x and y.",
+    "two Values x and y. Adam ends worst here, and that is worth seeing: its step is about lr "
+    "in size whatever the gradient (m̂/√v̂ is near ±1), so with lr 0.4 it still strides 0.4 "
+    "past the bottom where the others slow down with the gradient; a smaller lr or a schedule "
+    "(`CosineLR`) lets it settle.",
     _code("""
         from nnscalar import Value
         from nnscalar.optim import SGD, Adam, RMSprop
