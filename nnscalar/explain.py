@@ -208,6 +208,12 @@ class Term:
     def chain_text(self) -> str:
         """The chain rule for this parent with numbers: `∂o/∂x += ∂o/∂n · ∂n/∂x = … = …`."""
         root, node, parent = self.root_name, self.node_name, self.parent_name
+        if node == root:  # ∂o/∂o · ∂o/∂x would read as a tautology: say what each factor is
+            return (
+                f"∂{root}/∂{parent} += grad of the output {root} · local ∂{root}/∂{parent} = "
+                f"{number(self.upstream)} · {_paren(number(self.local))} = "
+                f"{number(self.contribution)}"
+            )
         return (
             f"∂{root}/∂{parent} += ∂{root}/∂{node} · ∂{node}/∂{parent} = "
             f"{number(self.upstream)} · {_paren(number(self.local))} = {number(self.contribution)}"

@@ -211,6 +211,12 @@ class Neuron:
         mode = "fused" if self.fused else "expanded"
         return f"Neuron({self.name}: {self.n_inputs} inputs, {self.activation}, {mode})"
 
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a neuron as its picture (`draw_neuron`), with its last call's numbers."""
+        from .render import draw_neuron  # the picture layer sits above nn: imported on use only
+
+        return draw_neuron(self).svg()
+
     def __rich__(self) -> Any:
         from rich.tree import Tree
 
@@ -458,6 +464,12 @@ class MLP:
             f"MLP({self.n_inputs} → {self.sizes}, {self.activation}, output "
             f"{self.output_activation}, {mode}, {self.num_parameters()} parameters)"
         )
+
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a model as its network picture (`draw_network`), numbers in tooltips."""
+        from .render import draw_network  # the picture layer sits above nn: imported on use only
+
+        return draw_network(self).svg()
 
     def __rich__(self) -> Any:
         from rich.tree import Tree

@@ -85,6 +85,7 @@ class Walkthrough:
         title = f"Gradients ∂{self.root_name}/∂node after {count} of {len(self.steps)} steps"
         table = Table(title=Text(title), title_justify="left", min_width=len(title))
         table.add_column("node", style="bold")
+        table.add_column("computed as")
         table.add_column("value", justify="right")
         table.add_column("grad", justify="right")
         table.add_column("")
@@ -98,6 +99,7 @@ class Walkthrough:
                 note, style = "", ""
             table.add_row(
                 Text(step.name),
+                Text(step.formula or "leaf", "" if step.op else "dim"),
                 number(step.value),
                 "·" if grad is None else number(grad),
                 note,
@@ -177,6 +179,11 @@ class Walkthrough:
     def browse(self) -> int:
         """Step forward and back (Enter/n, p, q); returns how many steps were shown at the end."""
         if not self.start():
+            return 0
+        # the forward table stays on screen until the learner has read it
+        answer = self._read("Enter: start backward · q: quit › ")
+        if answer is None or answer.lower() in ("q", "quit"):
+            self.console.print("Stopped.")
             return 0
         index = 0
         while True:

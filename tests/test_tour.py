@@ -285,7 +285,15 @@ def test_cli_html_and_pictures(tmp_path):
     assert printed[-1] == "wrote tour.html (11 sections)"
     assert sorted(printed[:-1]) == sorted(f"pics/{p.name}" for p in (tmp_path / "pics").iterdir())
     assert len(printed) - 1 == 8
-    assert '<section id="gradient-accumulation">' in (tmp_path / "tour.html").read_text()
+    page = (tmp_path / "tour.html").read_text()
+    assert '<section id="gradient-accumulation">' in page
+    assert page.endswith(
+        "</section>\n<p><b>That was the tour: eleven concepts, each a few lines "
+        "of nnscalar. Next, do backprop by hand (nnscalar step &quot;tanh(x*w + "
+        "b)&quot; --set x=2,w=-3,b=6.88), try the exercises (nnscalar exercises "
+        "list) or train a network and look at its pictures (nnscalar train)."
+        "</b></p>\n</body></html>\n"
+    )
 
 
 def test_cli_pages_in_a_terminal():

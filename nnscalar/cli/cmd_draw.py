@@ -51,7 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def expression_graph(text: str, values: str) -> Value:
-    """The graph of a typed expression with its names set from `NAME=NUMBER,...`."""
+    """The graph of a typed expression with its names set from `NAME=NUMBER,...`; the unnamed
+    intermediates are labelled n1, n2, … as `nnscalar step` names them."""
     try:
         from ..expr import parse, parse_assignments
     except ImportError:
@@ -59,7 +60,14 @@ def expression_graph(text: str, values: str) -> Value:
             "typed expressions need the module nnscalar.expr, which this version does not have "
             "yet; draw a built-in example (--example neuron) or a model (--model model.json)"
         ) from None
-    return parse(text).build(parse_assignments(values) if values.strip() else {})
+    from ..explain import node_names
+
+    root = parse(text).build(parse_assignments(values) if values.strip() else {})
+    # the intermediates get the names `nnscalar step` gives them (n1, n2, …), to cross-reference
+    for node, name in node_names(root).items():
+        if not node.label:
+            node.label = name
+    return root
 
 
 def _drawing(args: argparse.Namespace) -> Drawing:

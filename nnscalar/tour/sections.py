@@ -463,6 +463,13 @@ GRADIENT_ACCUMULATION = Section(
     captions=("forward and backward per mini-batch, the gradient summing up, one update",),
 )
 
+# The tour's last words: where a learner goes next
+CLOSING = (
+    "That was the tour: eleven concepts, each a few lines of nnscalar. Next, do backprop by hand "
+    '(nnscalar step "tanh(x*w + b)" --set x=2,w=-3,b=6.88), try the exercises (nnscalar '
+    "exercises list) or train a network and look at its pictures (nnscalar train)."
+)
+
 SECTIONS: tuple[Section, ...] = (
     NEURAL_NETWORK,
     NEURON,
