@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,16 +18,6 @@ from nnscalar.nn import MLP, Neuron
 from nnscalar.page import StepPage
 from nnscalar.render import draw
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
 NEURON_VALUES = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.88}
 
@@ -110,19 +99,7 @@ def test_the_graph_fills_its_box_up_to_two_and_a_half_times_its_size() -> None:
 # --- in the browser -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(
-            f"Debian chromium is not installed at {CHROMIUM}: `apt install chromium` "
-            "(make test installs it when run as root)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# the `browser` fixture (Debian's Chromium through playwright) is in conftest.py
 
 
 def _open(browser: object, root: Value, tmp_path: Path) -> tuple[object, list[str]]:

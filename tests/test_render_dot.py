@@ -230,12 +230,26 @@ def test_collapse_draws_each_neuron_as_one_box():
     neurons = sorted(name for name in labels if name.startswith("n_"))
     assert neurons == ["n_L1_N1", "n_L1_N2", "n_L2_N1"]
     assert "<b>L1.N1</b> ReLU" in labels["n_L1_N1"]
-    assert "<b>L2.N1</b> Σwx+b" in labels["n_L2_N1"]
+    assert "<b>L2.N1</b> linear" in labels["n_L2_N1"]  # its output is z itself
     edges = _edges(text)
     assert ("n_L1_N1", "n_L2_N1") in edges and ("n_L1_N2", "n_L2_N1") in edges
     assert ("in0", "n_L1_N1") in edges and ("in0", "n_L1_N2") in edges
     assert len(edges) == len(set(edges))
     assert "L1.N1.w1" not in text
+
+
+def test_a_collapsed_expanded_network_shares_its_inputs_as_a_fused_one_does():
+    from nnscalar.nn import MLP
+
+    out = MLP(2, [3, 1], seed=0, fused=False)([0.5, -1.0])
+    text = draw(out, collapse=True).dot
+    labels = _node_labels(text)
+    constants = sorted(re.findall(r'^\s*(\w+) \[shape="box".*label="([^"]*)"\];$', text, re.M))
+    assert constants == [("in0", "x1 = 0.5"), ("in1", "x2 = -1")]  # two inputs, not six
+    assert "<b>L2.N1</b> linear" in labels["n_L2_N1"]
+    edges = _edges(text)
+    for j in (1, 2, 3):
+        assert ("in0", f"n_L1_N{j}") in edges and ("in1", f"n_L1_N{j}") in edges
 
 
 def test_unlabelled_parts_of_an_expanded_neuron_join_its_group():

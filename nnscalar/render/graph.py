@@ -7,6 +7,7 @@ boxes; the fused neuron op `Σwx+b` is one box; `cluster` and `collapse` read ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ COLOR_BY = (None, "role", "grad")
 MAX_NODES = 1500
 # Operand order matters for these: their edges say which operand is `a` and which is `b`.
 _ORDERED = {"-", "/", "**", "rsub", "rdiv", "rpow"}
+_WEIGHT_LABEL = re.compile(r"^L\d+\.N\d+\.w(\d+)$")
 
 
 @dataclass
@@ -245,13 +247,7 @@ def _draw_operands(
             if isinstance(x, Value):
                 _connect_value(picture, names[x], head, once)
             else:
-                # A layer's plain-number inputs are the same for all its neurons: one box each.
-                key = (i, x)
-                if key not in shared_inputs:
-                    shared_inputs[key] = f"in{len(shared_inputs)}"
-                    text = f"x{i} = {dot.number(x, options.precision)}"
-                    picture.add(None, _constant_node(shared_inputs[key], text))
-                picture.connect(shared_inputs[key], head, once=True)
+                _shared_input(picture, shared_inputs, i, x, head, options)
         _connect_value(picture, names[node.parents[-1]], head, once)
         return
     items = list(operands(node))
@@ -262,10 +258,39 @@ def _draw_operands(
         attrs = {"label": "ab"[position]} if ordered and not once else {}
         if isinstance(item, Value):
             _connect_value(picture, names[item], head, once, **attrs)
+        elif once and _input_index(node) is not None:
+            # wᵢ·xᵢ of an expanded neuron, drawn collapsed: xᵢ is the layer's input i, one box
+            # shared by every neuron of the layer, as for fused neurons
+            _shared_input(picture, shared_inputs, _input_index(node), item, head, options)
         else:
             constant = f"{prefix}_c{position}"
             picture.add(place, _constant_node(constant, dot.number(item, options.precision)))
             picture.connect(constant, head, **attrs)
+
+
+def _shared_input(
+    picture: _Picture,
+    shared_inputs: dict[tuple[int, float], str],
+    i: int,
+    x: float,
+    head: str,
+    options: _Options,
+) -> None:
+    """A layer's plain-number input i is the same for all its neurons: one box `xi = …` each."""
+    key = (i, x)
+    if key not in shared_inputs:
+        shared_inputs[key] = f"in{len(shared_inputs)}"
+        text = f"x{i} = {dot.number(x, options.precision)}"
+        picture.add(None, _constant_node(shared_inputs[key], text))
+    picture.connect(shared_inputs[key], head, once=True)
+
+
+def _input_index(node: Value) -> int | None:
+    """i when `node` is wᵢ·x of an expanded neuron (a weight labelled `L1.N3.wi` times a number)."""
+    if node.op != "*" or len(node.parents) != 1:
+        return None
+    match = _WEIGHT_LABEL.match(node.parents[0].label)
+    return int(match.group(1)) if match else None
 
 
 def _connect_value(picture: _Picture, tail: str, head: str, once: bool, **attrs: object) -> None:
@@ -288,7 +313,9 @@ def _draw_neurons(
     highlighted = {collapsed[v] for v in options.highlight if v in collapsed}
     for group, out in outputs.items():
         title = f"<b>{dot.html(group)}</b>"
-        if out.op:
+        if out.label.endswith(".z"):  # a linear neuron: its output is z, the sum itself
+            title += " linear"
+        elif out.op:
             title += f" {dot.html(OPS[out.op].symbol)}"
         cells = [f"<td>{title}</td>", *_cells(out, options, label=False)]
         role = "output" if out is options.root else "neuron"
