@@ -187,8 +187,9 @@ class Walkthrough:
             return 0
         index = 0
         while True:
-            self.console.print(self.step_panel(index))
+            # the table first, so the step itself sits right above the prompt on a small screen
             self.console.print(self.grads_table(index + 1))
+            self.console.print(self.step_panel(index))
             last = index == len(self.steps) - 1
             answer = self._read(f"{'last step · ' if last else ''}{KEYS} › ")
             if answer is None or answer.lower() in ("q", "quit"):

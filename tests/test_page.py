@@ -296,3 +296,15 @@ def test_the_graph_zooms_and_pans(browser: object, tmp_path: Path) -> None:
     assert page.text_content("#zoom-level") == "100%"
     assert problems == []
     page.close()
+
+
+def test_the_page_has_the_sign_legend_in_the_pictures_colours() -> None:
+    from nnscalar.render.colors import NEGATIVE_HEX, POSITIVE_HEX
+
+    text = StepPage(_neuron()).html()
+    legend = re.search(r'<p class="legend">(.*?)</p>', text, flags=re.S).group(1)
+    assert f'<b style="color: {POSITIVE_HEX}">blue &gt; 0</b>' in legend
+    assert f'style="color: {NEGATIVE_HEX}">red &lt; 0</b>' in legend
+    # the gradients under the boxes take the same colours
+    assert f"text.grad.filled.pos {{ fill: {POSITIVE_HEX}; }}" in text
+    assert f"text.grad.filled.neg {{ fill: {NEGATIVE_HEX}; }}" in text
