@@ -148,7 +148,7 @@ def draw_network(
                 width=0,
                 height=0,
                 margin="0.02,0.01",
-                fontsize=7,
+                fontsize=9 if grid.compact else 7,  # compact: the few labels have room
                 fontcolor=color,
                 label=text,
                 pos=grid.place(column, row, rankdir),
