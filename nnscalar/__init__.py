@@ -3,16 +3,14 @@
 from . import activations, data, losses
 from .core import (
     Value,
-    expanded_weighted_sum,
+    custom_node,
     is_grad_enabled,
-    layer_sums,
     log_softmax,
-    neuron_sums,
-    neuron_sums_batch,
     no_grad,
     topological_order,
     vsum,
     weighted_sum,
+    weighted_sums,
     zero_grad,
 )
 from .errors import (
@@ -26,7 +24,7 @@ from .errors import (
 from .explain import backward_steps, forward_steps
 from .expr import parse
 from .gradcheck import GradcheckReport, gradcheck
-from .nn import MLP, Layer, Neuron, Synapse
+from .nn import MLP, Layer, Neuron, Synapse, expanded_weighted_sum
 from .optim import SGD, Adagrad, Adam, AdamW, CosineLR, RMSprop, StepLR
 from .render import draw, draw_network, draw_neuron
 from .train import Trainer
@@ -57,6 +55,7 @@ __all__ = [
     "__version__",
     "activations",
     "backward_steps",
+    "custom_node",
     "data",
     "draw",
     "draw_network",
@@ -65,15 +64,13 @@ __all__ = [
     "forward_steps",
     "gradcheck",
     "is_grad_enabled",
-    "layer_sums",
     "log_softmax",
     "losses",
-    "neuron_sums",
-    "neuron_sums_batch",
     "no_grad",
     "parse",
     "topological_order",
     "vsum",
     "weighted_sum",
+    "weighted_sums",
     "zero_grad",
 ]
