@@ -24,6 +24,7 @@ from .errors import (
 from .explain import backward_steps, forward_steps
 from .expr import parse
 from .gradcheck import GradcheckReport, gradcheck
+from .module import Module
 from .nn import MLP, Layer, Neuron, Synapse, expanded_weighted_sum
 from .optim import SGD, Adagrad, Adam, AdamW, CosineLR, RMSprop, StepLR
 from .render import draw, draw_network, draw_neuron
@@ -42,6 +43,7 @@ __all__ = [
     "FloatOverflowError",
     "GradcheckReport",
     "Layer",
+    "Module",
     "NNScalarError",
     "Neuron",
     "NonFiniteError",

@@ -61,7 +61,6 @@ def node_names(root: Value) -> dict[Value, str]:
 
 # --- how an op is written, with names or with numbers ---------------------------------------------
 
-_INFIX = {"+": "+", "-": "−", "rsub": "−", "*": "·", "/": "/", "rdiv": "/", "**": "^", "rpow": "^"}
 _ROLE_SYMBOL = {"a": "a", "b": "b", "w": "w", "x": "x", "bias": "b", "term": "aᵢ"}
 
 
@@ -72,13 +71,10 @@ def _paren(text: str) -> str:
 def _written(node: Value, texts: Sequence[str]) -> str:
     """How `node`'s op is written with its operands shown as `texts` (names or numbers)."""
     op = node.op
-    if op in _INFIX:
-        a, b = (_paren(t) for t in texts)
-        return f"{a}{_INFIX[op]}{b}" if op in ("*", "**", "rpow") else f"{a} {_INFIX[op]} {b}"
-    if op == "neg":
-        return f"−{_paren(texts[0])}"
-    if op == "abs":
-        return f"|{texts[0]}|"
+    form = ops.OPS[op].form
+    if form:  # the op table's way of writing it
+        a, b = (*texts, "")[:2]
+        return form.format(a=a, b=b, pa=_paren(a), pb=_paren(b))
     if op == "sum":
         # a sum of one term (or none) is still a node of its own: written as a call
         return " + ".join(texts) if len(texts) > 1 else f"sum({', '.join(texts)})"
@@ -88,9 +84,10 @@ def _written(node: Value, texts: Sequence[str]) -> str:
         return " + ".join([*products, texts[-1]])
     if op == "log_softmax":
         return f"log_softmax({', '.join(texts)})[{node.arg}]"  # k counts from 0, as the engine
+    spelled = ops.OPS[op].spelling or op
     if ops.OPS[op].param:
-        return f"{op}({texts[0]}, {number(node.arg)})"
-    return f"{op}({texts[0]})"
+        return f"{spelled}({texts[0]}, {number(node.arg)})"
+    return f"{spelled}({texts[0]})"
 
 
 def _operand_texts(node: Value, names: dict[Value, str], numeric: bool) -> list[str]:

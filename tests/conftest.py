@@ -32,3 +32,14 @@ def browser() -> Iterator[object]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _activations_restored() -> Iterator[None]:
+    """Activations a test (or a README example) registers are gone after it."""
+    from nnscalar.activations import ACTIVATIONS
+
+    registered = dict(ACTIVATIONS._registered)  # type: ignore[attr-defined]
+    yield
+    ACTIVATIONS._registered.clear()  # type: ignore[attr-defined]
+    ACTIVATIONS._registered.update(registered)  # type: ignore[attr-defined]

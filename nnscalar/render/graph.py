@@ -24,8 +24,6 @@ __all__ = ["draw"]
 RANKDIRS = ("LR", "TB", "RL", "BT")
 COLOR_BY = (None, "role", "grad")
 MAX_NODES = 1500
-# Operand order matters for these: their edges say which operand is `a` and which is `b`.
-_ORDERED = {"-", "/", "**", "rsub", "rdiv", "rpow"}
 _WEIGHT_LABEL = re.compile(r"^L\d+\.N\d+\.w(\d+)$")
 
 
@@ -253,7 +251,8 @@ def _draw_operands(
     items = list(operands(node))
     if node.op == "sum" and node.arg is not None:
         items.append(node.arg)
-    ordered = node.op in _ORDERED and len(items) == 2
+    # where operand order matters (the op table says), the edges say which is `a` and which `b`
+    ordered = node.op in OPS and OPS[node.op].ordered and len(items) == 2
     for position, item in enumerate(items):
         attrs = {"label": "ab"[position]} if ordered and not once else {}
         if isinstance(item, Value):
