@@ -8,6 +8,7 @@ writes the same file.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -288,15 +289,15 @@ def save_pictures(
         "training curves": plot_history(trainer.history, folder / "training_curves"),
     }
     # The sample the model finds hardest: the largest loss, and among equal losses (all 0 once
-    # a hinge loss is met) the smallest margin. It is run forward and backward from the output
-    # the model decides by, so the pictures carry d(output)/d(part), which is not zero even when
-    # every loss is. The neuron drawn is the first layer's most influential one on that sample
-    # (the largest |d(output)/d(bias)|).
-    model = trainer.model
+    # a hinge loss is met) the smallest margin. A copy of the model is run forward and backward
+    # on it from the output the model decides by, so the pictures carry d(output)/d(part), which
+    # is not zero even when every loss is, and the caller's model is only read. The neuron drawn
+    # is the first layer's most influential one on that sample (the largest |d(output)/d(bias)|).
     k, margin = hardest_sample(trainer, X, y)
     decided = int(trainer.classify(X[k])) if multiclass else 0
+    model = copy.deepcopy(trainer.model)
     model.zero_grad()
-    out = model(X[k])  # after classify(), so the neurons keep this recorded call
+    out = model(X[k])
     if isinstance(out, list):
         out = out[decided]
     out.backward()
@@ -313,5 +314,4 @@ def save_pictures(
     )
     drawing = draw_neuron(neuron, title=heading)
     pictures["neuron"] = [drawing.save(folder / f"neuron.{fmt}") for fmt in ("svg", "png")]
-    model.zero_grad()
     return pictures
