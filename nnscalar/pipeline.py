@@ -1,6 +1,8 @@
-"""The main job as one library call: a data set by name → an MLP with the loss's head → training
-with a schedule → the model, the history and the pictures in a folder. `nnscalar train` only
-parses its arguments into a `TrainConfig` and prints what `prepare`, `fit` and `save` give.
+"""The command line's jobs as library calls. `run(TrainConfig(...))`: a data set by name → an MLP
+with the loss's head → training with a schedule → the model, the history and the pictures in a
+folder (`nnscalar train` only parses its options into a `TrainConfig` and prints what
+`prepare`, `fit` and `save` give). `model_graph(model, sample)`: the labelled graph `nnscalar
+step --model` and `nnscalar draw --model --input` show.
 
 >>> result = run(TrainConfig(data="xor", hidden=(4,), epochs=2, out=None))
 >>> result.model.sizes
@@ -11,19 +13,29 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import data
+from .core import Value
 from .errors import ConfigError
 from .files import write_atomic
 from .nn import MLP
 from .optim import CosineLR, StepLR, make_optimizer
 from .train import Evaluation, Trainer, encode_labels, head_for
 
-__all__ = ["DATASETS", "SCHEDULES", "TrainConfig", "TrainRun", "prepare", "run"]
+__all__ = [
+    "DATASETS",
+    "SCHEDULES",
+    "TrainConfig",
+    "TrainRun",
+    "load_data",
+    "model_graph",
+    "prepare",
+    "run",
+]
 
 DATASETS: dict[str, Callable[..., tuple[list, list]]] = {
     "moons": data.moons,
@@ -195,3 +207,35 @@ def run(config: TrainConfig) -> TrainRun:
     result.fit()
     result.save()
     return result
+
+
+def model_graph(
+    model: MLP, sample: Sequence[float], output: int = 1, neuron: str | None = None
+) -> Value:
+    """The labelled graph of `model` on one sample, as `nnscalar step --model` and `nnscalar
+    draw --model --input` show it: the inputs are leaves x1, x2, …; `output` counts from 1.
+
+    With `neuron` (e.g. "L1.N1") the graph is that neuron alone, called again on what reached
+    it in this call, its inputs leaves named after their sources (x1, or L1.N2).
+    """
+    # named leaves, so a walkthrough shows x1, x2, ... and their gradients too
+    out = model([Value(x, label=f"x{i + 1}") for i, x in enumerate(sample)])
+    if neuron is not None:
+        return _one_neuron(model, neuron)
+    outputs = out if isinstance(out, list) else [out]
+    if not 1 <= output <= len(outputs):
+        raise ConfigError(
+            f"output {output}: the model has {len(outputs)} output(s); valid: 1 to {len(outputs)}"
+        )
+    return outputs[output - 1]
+
+
+def _one_neuron(model: MLP, name: str) -> Value:
+    neurons = {n.name: n for layer in model.layers for n in layer.neurons}
+    if name not in neurons:
+        first, last = model.layers[0].neurons[0].name, model.layers[-1].neurons[-1].name
+        raise ConfigError(f"neuron {name!r}: the model has no such neuron; valid: {first} … {last}")
+    chosen = neurons[name]
+    inputs = chosen.inputs or ()
+    sources = [s.source_name for s in chosen.synapses]
+    return chosen([Value(getattr(x, "data", x), label=s) for x, s in zip(inputs, sources)])

@@ -92,7 +92,15 @@ def test_model_file_draws_the_network(tmp_path):
         ),
         (
             ["--model", "m.json", "--backward"],
-            "--backward needs a graph: an expression or --example, not --model",
+            "--backward needs a graph: an expression, --example, or --model with --input",
+        ),
+        (
+            ["--model", "m.json", "--neuron", "L1.N1"],
+            "--neuron needs one sample: --input X1,X2,... (e.g. --input 0.5,-1)",
+        ),
+        (
+            ["--example", "neuron", "--input", "1,2"],
+            "--input and --neuron go with --model PATH",
         ),
         (
             ["--example", "neuron", "-o", "picture.gif"],

@@ -88,45 +88,22 @@ def _graph(args: argparse.Namespace) -> tuple[Value, str]:
     if args.input is None:
         raise ConfigError("--model needs one sample: --input X1,X2,... (e.g. --input 0.5,-1)")
     from ..nn import MLP
+    from ..pipeline import model_graph
 
     model = MLP.load(args.model)
     model.fused = args.fused
     sample = parse_numbers(args.input)
-    # named leaves, so the walkthrough shows x1, x2, ... and their gradients too
-    out = model([Value(x, label=f"x{i + 1}") for i, x in enumerate(sample)])
     shown = ", ".join(str(x) for x in sample)
+    try:
+        root = model_graph(model, sample, args.output, args.neuron)
+    except ConfigError as exc:  # its messages start with the parameter's name: the option's
+        raise ConfigError(f"--{exc}") from None
     if args.neuron is not None:
-        return _one_neuron(model, args.neuron), f"neuron {args.neuron} of {args.model} on ({shown})"
-    outputs = out if isinstance(out, list) else [out]
-    if not 1 <= args.output <= len(outputs):
-        raise ConfigError(
-            f"--output {args.output}: the model has {len(outputs)} output(s); "
-            f"valid: 1 to {len(outputs)}"
-        )
-    root = outputs[args.output - 1]
+        return root, f"neuron {args.neuron} of {args.model} on ({shown})"
     count = sum(1 for node in topological_order(root) if node.parents)
     if count > MAX_STEPS and not args.force:
         raise ConfigError(_too_big(model, args, count))
     return root, f"{args.model} on input ({shown}), output {args.output}"
-
-
-def _one_neuron(model: MLP, name: str) -> Value:
-    """Neuron `name` of `model`, called again on what reached it in the model's last call.
-
-    Its inputs become leaves named after their sources (x1 or L1.N2), so its graph stands alone.
-    """
-    neurons = {n.name: n for layer in model.layers for n in layer.neurons}
-    if name not in neurons:
-        first, last = model.layers[0].neurons[0].name, model.layers[-1].neurons[-1].name
-        raise ConfigError(
-            f"--neuron {name!r}: the model has no such neuron; valid: {first} … {last}"
-        )
-    neuron = neurons[name]
-    assert neuron.inputs is not None  # the model was just called
-    sources = [s.source_name for s in neuron.synapses]
-    return neuron(
-        [Value(getattr(x, "data", x), label=source) for x, source in zip(neuron.inputs, sources)]
-    )
 
 
 def _too_big(model: MLP, args: argparse.Namespace, count: int) -> str:
