@@ -19,12 +19,14 @@ from .core import Value, topological_order
 __all__ = [
     "BackwardStep",
     "ForwardStep",
+    "Steps",
     "Term",
     "backward_steps",
     "forward_steps",
     "node_names",
     "number",
     "replay",
+    "steps",
 ]
 
 
@@ -41,7 +43,11 @@ def node_names(root: Value) -> dict[Value, str]:
 
     A label used by two different nodes gets `#2`, `#3` on its later uses, so names are unique.
     """
-    order = topological_order(root)
+    return _names(topological_order(root))
+
+
+def _names(order: list[Value]) -> dict[Value, str]:
+    """`node_names` for the nodes of one topological order."""
     taken = {node.label for node in order if node.label}
     names: dict[Value, str] = {}
     seen: dict[str, int] = {}
@@ -247,21 +253,28 @@ class BackwardStep:
         return tuple({term.parent: term for term in self.terms}.values())
 
 
+@dataclass(frozen=True)
+class Steps:
+    """A graph's forward records, backward records and node names, from one topological order."""
+
+    forward: list[ForwardStep]
+    backward: list[BackwardStep]
+    names: dict[Value, str]
+
+
+def steps(root: Value, grad: float = 1.0) -> Steps:
+    """`forward_steps`, `backward_steps` and `node_names` of `root` in one pass over one
+    topological order (what a step page or walkthrough shows)."""
+    order = topological_order(root)
+    names = _names(order)
+    forward = _forward(order, names)
+    return Steps(forward, _backward(order, names, forward, grad), names)
+
+
 def forward_steps(root: Value) -> list[ForwardStep]:
     """Every node `root` depends on, leaves first, with the formula and number that made it."""
-    names = node_names(root)
-    steps = []
-    for i, node in enumerate(topological_order(root)):
-        if node.op:
-            operands = tuple(ops.operands(node))
-            formula = _written(node, _operand_texts(node, names, numeric=False))
-            numbers = _written(node, _operand_texts(node, names, numeric=True))
-        else:
-            operands, formula, numbers = (), "", ""
-        steps.append(
-            ForwardStep(i, node, names[node], node.op, operands, formula, numbers, node.data)
-        )
-    return steps
+    order = topological_order(root)
+    return _forward(order, _names(order))
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> list[BackwardStep]:
@@ -269,13 +282,32 @@ def backward_steps(root: Value, grad: float = 1.0) -> list[BackwardStep]:
 
     Leaf gradients start at zero, as for a first backward() call; the graph is left unchanged.
     """
-    order = topological_order(root)
-    names = node_names(root)
+    return steps(root, grad).backward
+
+
+def _forward(order: list[Value], names: dict[Value, str]) -> list[ForwardStep]:
+    records = []
+    for i, node in enumerate(order):
+        if node.op:
+            operands = tuple(ops.operands(node))
+            formula = _written(node, _operand_texts(node, names, numeric=False))
+            numbers = _written(node, _operand_texts(node, names, numeric=True))
+        else:
+            operands, formula, numbers = (), "", ""
+        records.append(
+            ForwardStep(i, node, names[node], node.op, operands, formula, numbers, node.data)
+        )
+    return records
+
+
+def _backward(
+    order: list[Value], names: dict[Value, str], forward: list[ForwardStep], grad: float
+) -> list[BackwardStep]:
+    root = order[-1]
     root_name = names[root]
     grads: dict[Value, float] = {root: 0.0 + float(grad)}  # backward(): root.grad (0) += grad
-    forward = {step.node: step for step in forward_steps(root)}
-    steps = []
-    for node in reversed(order):
+    records = []
+    for node, f in zip(reversed(order), reversed(forward)):
         if not node.parents:
             continue
         upstream = grads.get(node, 0.0)
@@ -300,10 +332,9 @@ def backward_steps(root: Value, grad: float = 1.0) -> list[BackwardStep]:
                     after,
                 )
             )
-        f = forward[node]
-        steps.append(
+        records.append(
             BackwardStep(
-                len(steps),
+                len(records),
                 node,
                 names[node],
                 node.op,
@@ -313,7 +344,7 @@ def backward_steps(root: Value, grad: float = 1.0) -> list[BackwardStep]:
                 f"{f.name} = {f.formula}",
             )
         )
-    return steps
+    return records
 
 
 def replay(steps: Iterable[BackwardStep], count: int | None = None) -> dict[Value, float]:

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from .core import Value
-from .explain import backward_steps, forward_steps, number
+from .explain import number, steps
 from .render import draw
 from .render.drawing import write_file
 
@@ -325,8 +325,9 @@ class StepPage:
         self.root = root
         self.title = title
         self.tolerance = tolerance
-        self.forward = forward_steps(root)
-        self.steps = backward_steps(root)
+        records = steps(root)  # one pass over one topological order
+        self.forward = records.forward
+        self.steps = records.backward
 
     def data(self) -> dict[str, object]:
         """What the page's script reads: the nodes by DOT name and every step's numbers."""

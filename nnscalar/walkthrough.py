@@ -17,7 +17,7 @@ from rich.text import Text
 
 from .core import Value
 from .errors import DomainError, ParseError
-from .explain import BackwardStep, ForwardStep, backward_steps, forward_steps, number, replay
+from .explain import BackwardStep, ForwardStep, number, replay, steps
 from .expr import parse
 
 __all__ = ["Score", "Walkthrough"]
@@ -54,8 +54,9 @@ class Walkthrough:
         # Text, not markup: a prompt shows names as they are, with no styling
         self.ask: Ask = ask or (lambda prompt: self.console.input(Text(prompt)))
         self.title = title
-        self.forward: list[ForwardStep] = forward_steps(root)
-        self.steps: list[BackwardStep] = backward_steps(root)
+        records = steps(root)  # one pass over one topological order
+        self.forward: list[ForwardStep] = records.forward
+        self.steps: list[BackwardStep] = records.backward
         self.root_name = self.forward[-1].name
 
     # --- what is printed -------------------------------------------------------------------------
