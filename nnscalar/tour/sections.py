@@ -402,15 +402,13 @@ GRADIENT_ACCUMULATION = Section(
     "one optimizer step at the end. The parameters come out the same as with the full batch, "
     "while only one mini-batch's graph is alive at a time: a smaller peak memory.",
     _code("""
-        import tracemalloc
-
         from nnscalar import topological_order
         from nnscalar.data import moons
         from nnscalar.losses import mse
         from nnscalar.nn import MLP
         from nnscalar.optim import SGD
         from nnscalar.tour.pictures import TimelineEvent, accumulation_timeline
-        from nnscalar.train import Trainer
+        from nnscalar.train import Trainer, step_peak_memory
 
         X, y = moons(n=64, noise=0.1, seed=1)
         k = 4
@@ -440,10 +438,7 @@ GRADIENT_ACCUMULATION = Section(
             model = MLP(2, [16, 16, 1], activation="tanh", seed=0)
             trainer = Trainer(model, mse, SGD(model.parameters(), lr=0.1),
                               accumulation_steps=accumulation_steps)
-            tracemalloc.start()
-            trainer.step(X, y)
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
+            _, peak = step_peak_memory(trainer, X, y)  # in bytes, measured by tracemalloc
             return [p.data for p in model.parameters()], peak
 
         full, full_peak = one_step(1)
