@@ -5,7 +5,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SUM := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# what an install depends on: the package's metadata and the compiled core's build and source
+BUILD := pyproject.toml setup.py nnscalar/_core_c.c
+SUM := $(shell cat $(BUILD) | cksum | cut -d' ' -f1)
 JOBS ?= 2
 # setuptools explains editable installs at length on every install: it needs no reading
 PIP := PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet
@@ -16,26 +18,36 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 
-# $(VENV)/.installed-<extras>-<checksum of pyproject.toml>: that set is installed for this pyproject
-$(VENV)/.installed-base-$(SUM): pyproject.toml | $(BIN)/python
+# $(VENV)/.installed-<extras>-<checksum of $(BUILD)>: that set is installed for these files.
+# `pip install -e .` also builds the compiled core (setup.py) when a C compiler is there; the
+# line after it says which core runs.
+$(VENV)/.installed-base-$(SUM): $(BUILD) | $(BIN)/python
 	$(PIP) -e .
+	@$(BIN)/nnscalar --version
 	rm -f $(VENV)/.installed-base-*
 	touch $@
 
-$(VENV)/.installed-test-$(SUM): pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test-$(SUM): $(BUILD) | $(BIN)/python
 	$(PIP) -e '.[test,bench]'
+	@$(BIN)/nnscalar --version
 	rm -f $(VENV)/.installed-test-* $(VENV)/.installed-base-*
 	touch $@ $(VENV)/.installed-base-$(SUM)
 
-$(VENV)/.installed-notebook-$(SUM): pyproject.toml | $(BIN)/python
+$(VENV)/.installed-notebook-$(SUM): $(BUILD) | $(BIN)/python
 	$(PIP) -e '.[notebook]'
 	rm -f $(VENV)/.installed-notebook-* $(VENV)/.installed-base-*
 	touch $@ $(VENV)/.installed-base-$(SUM)
 
 install: $(VENV)/.installed-test-$(SUM)
 
+# The whole suite runs against both cores: the compiled one (when built, and NNSCALAR_PURE is not
+# set), then the readable one.
 test: $(VENV)/.installed-test-$(SUM) browser
-	$(BIN)/python -m pytest -n $(JOBS) -q
+	@if $(BIN)/python -c "import nnscalar as n, sys; sys.exit(n.engine_info()['core'] != 'compiled')"; \
+	then echo "== the suite on the compiled core =="; $(BIN)/python -m pytest -n $(JOBS) -q || exit 1; \
+	else echo "(the compiled core is not built or NNSCALAR_PURE is set: the readable engine only)"; fi
+	@echo "== the suite on the readable engine (NNSCALAR_PURE=1) =="
+	NNSCALAR_PURE=1 $(BIN)/python -m pytest -n $(JOBS) -q
 
 # The page tests drive Debian's chromium through playwright (never `playwright install`).
 # As root it is installed with apt-get when missing (README says so); otherwise those tests skip.

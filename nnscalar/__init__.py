@@ -4,6 +4,7 @@ from . import activations, data, losses
 from .core import (
     Value,
     custom_node,
+    engine_info,
     is_grad_enabled,
     log_softmax,
     no_grad,
@@ -23,7 +24,9 @@ from .errors import (
 )
 from .explain import backward_steps, forward_steps
 from .expr import parse
+from .forward import jvp
 from .gradcheck import GradcheckReport, gradcheck
+from .higher import grad, hessian, hvp
 from .module import Module
 from .nn import MLP, Layer, Neuron, Synapse, expanded_weighted_sum
 from .optim import SGD, Adagrad, Adam, AdamW, CosineLR, RMSprop, StepLR
@@ -62,10 +65,15 @@ __all__ = [
     "draw",
     "draw_network",
     "draw_neuron",
+    "engine_info",
     "expanded_weighted_sum",
     "forward_steps",
+    "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jvp",
     "log_softmax",
     "losses",
     "no_grad",

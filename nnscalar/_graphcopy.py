@@ -61,6 +61,8 @@ def copy_graph(root: object, memo: dict) -> object:
     return memo[id(root)]
 
 
+# Per thread: pickling runs in one thread. A pickle that fails midway may leave nodes here until
+# the next pickle starts a new set; they are then only pickled a little less cleverly.
 class _Pending(threading.local):
     def __init__(self) -> None:
         self.nodes: set = set()  # inner nodes whose ancestors are already in the pickle before them

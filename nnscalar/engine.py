@@ -83,7 +83,8 @@ class Value:
         return self.data
 
     # --- arithmetic: each op's value next to its local derivatives ---------------------------
-    # A plain-number operand stays a number: it is kept in `arg`, not made a Value.
+    # A plain-number operand stays a number, kept in `arg`: a float is used as it is (a nan or
+    # inf is caught by `_node`), anything else is checked and converted by `constant`.
 
     def __add__(self, other: Operand) -> Value:  # self + other
         if isinstance(other, Value):

@@ -54,10 +54,12 @@ def fresh_copy(target: Path) -> None:
     for part in Path(sys.prefix).iterdir():
         if not part.name.startswith(".installed"):
             (venv / part.name).symlink_to(part)
+    build = ("pyproject.toml", "setup.py", "nnscalar/_core_c.c")  # the Makefile's $(BUILD)
     checksum = subprocess.run(
-        "cat pyproject.toml | cksum", shell=True, cwd=target, capture_output=True, text=True
+        f"cat {' '.join(build)} | cksum", shell=True, cwd=target, capture_output=True, text=True
     ).stdout.split()[0]
-    os.utime(target / "pyproject.toml", (0, 0))  # older than the stamps: make installs nothing
+    for name in build:
+        os.utime(target / name, (0, 0))  # older than the stamps: make installs nothing
     for extras in ("base", "test"):
         (venv / f".installed-{extras}-{checksum}").touch()
 
