@@ -77,7 +77,8 @@ def _paren(text: str) -> str:
 def _written(node: Value, texts: Sequence[str]) -> str:
     """How `node`'s op is written with its operands shown as `texts` (names or numbers)."""
     op = node.op
-    form = ops.OPS[op].form
+    record = ops.op_of(node)
+    form = record.form
     if form:  # the op table's way of writing it
         a, b = (*texts, "")[:2]
         return form.format(a=a, b=b, pa=_paren(a), pb=_paren(b))
@@ -90,10 +91,10 @@ def _written(node: Value, texts: Sequence[str]) -> str:
         return " + ".join([*products, texts[-1]])
     if op == "log_softmax":
         return f"log_softmax({', '.join(texts)})[{node.arg}]"  # k counts from 0, as the engine
-    spelled = ops.OPS[op].spelling or op
-    if ops.OPS[op].param:
+    spelled = record.spelling or op
+    if record.param:
         return f"{spelled}({texts[0]}, {number(node.arg)})"
-    return f"{spelled}({texts[0]})"
+    return f"{spelled}({', '.join(texts)})"  # one operand, or a custom op's many
 
 
 def _operand_texts(node: Value, names: dict[Value, str], numeric: bool) -> list[str]:
@@ -122,7 +123,9 @@ def _symbolic(node: Value) -> str:
         return "Σ aᵢ"
     if node.op == "log_softmax":
         return "log_softmax(a)ₖ"
-    arity = ops.OPS[node.op].arity
+    if node.op not in ops.OPS and len(node.parents) != 1:
+        return f"{node.op}(aᵢ)"  # a custom op of many operands
+    arity = ops.op_of(node).arity
     return _written(node, ["a", "b"][: arity or 1])
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "engine_function",
     "evaluate",
     "formula_env",
+    "op_of",
     "operands",
     "pretty",
     "roles",
@@ -149,6 +150,16 @@ def engine_function(op: Op, value_type: type) -> Callable[..., Any]:
     return op.apply or getattr(value_type, op.method or op.name)
 
 
+def op_of(node: Any) -> Op:
+    """The record of `node`'s op: its entry in `OPS`; for an op made with `custom_node`, a record
+    of its own, its name as its symbol and the local derivatives it stored as its formulas."""
+    op = OPS.get(node.op)
+    if op is not None:
+        return op
+    formulas = tuple(repr(float(g)) for g in node.local_grads)
+    return Op(node.op, node.op, f"custom op {node.op!r}", None, formulas, spelling=node.op)
+
+
 def operands(node: Any) -> tuple[Any, ...]:
     """A node's operands in written order: Values, and the constants the engine kept as floats."""
     op = OPS.get(node.op)
@@ -168,6 +179,8 @@ def roles(node: Any) -> list[str]:
         return ["w"] * len(node.arg) + ["x"] * n_value_inputs + ["bias"]
     if node.op in ("sum", "log_softmax"):
         return ["term"] * len(node.parents)
+    if node.op not in OPS:  # a custom op
+        return ["a"] if len(node.parents) == 1 else ["term"] * len(node.parents)
     names = ["a", "b"]
     if len(node.parents) == 1 and OPS[node.op].const_first:
         return ["b"]
@@ -176,7 +189,9 @@ def roles(node: Any) -> list[str]:
 
 def derivative_formula(node: Any, index: int) -> str:
     """The formula of d(node)/d(parents[index]) as plain text (see `pretty` for display)."""
-    op = OPS[node.op]
+    op = op_of(node)
+    if op.name not in OPS:  # a custom op: the number it stored
+        return op.derivatives[index]
     role = roles(node)[index]
     if op.name == "wsum":
         return op.derivatives[["w", "x", "bias"].index(role)]
@@ -187,7 +202,7 @@ def derivative_formula(node: Any, index: int) -> str:
 
 def formula_env(node: Any, index: int) -> dict[str, float]:
     """The numbers a derivative formula of `node` for `parents[index]` is evaluated with."""
-    op = OPS[node.op]
+    op = op_of(node)
     env: dict[str, float] = {"out": node.data}
     if op.name == "wsum":
         role = roles(node)[index]

@@ -18,7 +18,7 @@ from nnscalar.activations import (
 )
 from nnscalar.errors import ConfigError, ParseError
 from nnscalar.exercises.chainrule import describe_step
-from nnscalar.explain import backward_steps, forward_steps
+from nnscalar.explain import backward_steps, forward_steps, steps
 from nnscalar.expr import FUNCTIONS, parse
 from nnscalar.nn import init_limit
 
@@ -176,3 +176,27 @@ def test_activation_registry_errors() -> None:
     with pytest.raises(ConfigError, match="comes from the op table"):
         del ACTIVATIONS["tanh"]
     assert init_limit("relu", 6, 1) == 1.0 and init_limit("swish", 5, 1) == 1.0
+
+
+def test_an_op_made_with_custom_node_is_drawn_and_explained_with_its_stored_numbers() -> None:
+    import io
+
+    from rich.console import Console
+
+    from nnscalar.page import StepPage
+    from nnscalar.walkthrough import Walkthrough
+
+    x, w = Value(3.0, label="x"), Value(2.0, label="w")
+    square = custom_node(9.0, "square", [x], [6.0])
+    pair = custom_node(6.0, "pair", [x, w], [2.0, 3.0])
+    out = square * 2.0 + pair
+    assert "label=<square>" in draw(out).dot and "label=<pair>" in draw(out).dot
+    records = steps(out)
+    forward = [f.text for f in records.forward]
+    assert "n1 = square(x) = square(3.0) = 9.0" in forward
+    assert "n3 = pair(x, w) = pair(3.0, 2.0) = 6.0" in forward
+    texts = [t.local_text for step in records.backward for t in step.terms]
+    assert "d(square(a))/da = 6.0" in texts and "d(pair(aᵢ))/daᵢ = 3.0" in texts
+    assert describe_step(square, 0) == "dthe custom op 'square' node/dx = 6.0 = 6"
+    Walkthrough(out, console=Console(file=io.StringIO())).show_all()
+    assert "square" in StepPage(out).html()

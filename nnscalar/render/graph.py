@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..core import Value, topological_order
 from ..errors import ConfigError, RenderError, describe
-from ..ops import OPS, operands
+from ..ops import OPS, op_of, operands
 from . import dot
 from .colors import CONSTANT_COLOR, HIGHLIGHT, ROLE_COLORS, grad_color, grad_legend, role_legend
 from .drawing import Drawing
@@ -197,7 +197,7 @@ def _value_node(name: str, node: Value, role: str, options: _Options) -> str:
 
 
 def _op_node(name: str, node: Value, precision: int) -> str:
-    op = OPS[node.op]
+    op = op_of(node)
     text = dot.html(op.symbol)
     if op.param:
         text += f'<br/><font point-size="8">{op.param} {dot.number(node.arg, precision)}</font>'
@@ -315,7 +315,7 @@ def _draw_neurons(
         if out.label.endswith(".z"):  # a linear neuron: its output is z, the sum itself
             title += " linear"
         elif out.op:
-            title += f" {dot.html(OPS[out.op].symbol)}"
+            title += f" {dot.html(op_of(out).symbol)}"
         cells = [f"<td>{title}</td>", *_cells(out, options, label=False)]
         role = "output" if out is options.root else "neuron"
         picture.roles.add(role)
