@@ -76,3 +76,13 @@ def test_every_optimizer_trains_and_is_plotted(tmp_path: Path) -> None:
     assert all(loss < 0.5 for loss in losses.values())
     assert losses["SGD momentum"] < losses["SGD"]
     assert (tmp_path / "optimizers.png").stat().st_size > 5000
+
+
+def test_the_tiny_gpt_beats_the_unigram_baseline_and_samples_names(tmp_path: Path) -> None:
+    lines = run_demo("tiny_gpt.py", tmp_path).splitlines()
+    assert lines[0].startswith("345 names, 27 tokens, 4299 parameters;")
+    assert lines[1] == "unigram baseline 2.836 nats/char"
+    (final,) = [line for line in lines if line.startswith("loss on the training names")]
+    assert ": below the unigram 2.836 by" in final and numbers(final)[0] < 2.75
+    assert lines[-2].startswith("seconds per step")
+    assert lines[-1].startswith("samples: ") and len(lines[-1].split()) == 11

@@ -272,3 +272,29 @@ def test_hessian_and_hvp_exact():
     assert hvp(f, [1.0, 2.0], [1.0, -1.0]) == [2.0, -10.0]
     with pytest.raises(ShapeError, match="2 inputs but a vector of 3"):
         hvp(f, [1.0, 2.0], [1.0, 1.0, 1.0])
+
+
+def case_hessians_hex() -> list[list[list[str]]]:
+    """Every case's Hessian as float.hex, under whichever core runs."""
+    return [[[h.hex() for h in row] for row in hessian(f, list(p))] for _, f, p, _ in CASES]
+
+
+def test_both_cores_give_the_same_second_derivatives_to_the_bit():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from nnscalar.core import engine_info
+
+    if engine_info()["core"] != "compiled":
+        pytest.skip("the compiled core is not running: nothing to compare")
+    code = (
+        "import json; from tests.test_higher import case_hessians_hex as h; print(json.dumps(h()))"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "NNSCALAR_PURE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout) == case_hessians_hex()
