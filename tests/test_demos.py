@@ -86,3 +86,13 @@ def test_the_tiny_gpt_beats_the_unigram_baseline_and_samples_names(tmp_path: Pat
     assert ": below the unigram 2.836 by" in final and numbers(final)[0] < 2.75
     assert lines[-2].startswith("seconds per step")
     assert lines[-1].startswith("samples: ") and len(lines[-1].split()) == 11
+
+
+def test_higher_derivatives_newton_and_the_forward_reverse_count(tmp_path: Path) -> None:
+    tanh, newton, cost, _picture = run_demo("higher_derivatives.py", tmp_path).splitlines()
+    # tanh(0.5) and its derivatives: t, 1 − t², −2t(1 − t²), ... worked by hand in test_higher
+    assert numbers(tanh) == [0.5, 0.46212, 0.78645, -0.72686, -0.56521, 3.95222]
+    assert newton.endswith("1.1309012148 1.1309011226")  # the root of 4x³ − 6x + 1 near 1.13
+    assert "301 nodes: reverse mode 1 pass" in cost and "forward mode 100 passes" in cost
+    assert numbers(cost)[-1] <= 1e-12
+    assert (tmp_path / "tanh_derivatives.png").stat().st_size > 5000

@@ -298,3 +298,25 @@ def test_both_cores_give_the_same_second_derivatives_to_the_bit():
         [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
     )
     assert json.loads(done.stdout) == case_hessians_hex()
+
+
+def test_tanhs_derivatives_up_to_the_eighth_are_the_textbook_polynomials():
+    # dⁿ tanh/dxⁿ is a polynomial Pₙ(t) in t = tanh x: P₀ = t, Pₙ₊₁ = Pₙ'(t)·(1 − t²).
+    polys = [[0.0, 1.0]]  # coefficients, lowest power first
+    for _ in range(8):
+        p = polys[-1]
+        dp = [k * c for k, c in enumerate(p)][1:] or [0.0]
+        nxt = [0.0] * (len(dp) + 2)
+        for k, c in enumerate(dp):
+            nxt[k] += c
+            nxt[k + 2] -= c
+        polys.append(nxt)
+    x = Value(0.3)
+    d = [x.tanh()]
+    for _ in range(8):
+        d.append(grad(d[-1], x)[0])
+    t = math.tanh(0.3)
+    for n, (got, p) in enumerate(zip(d, polys)):
+        want = math.fsum(c * t**k for k, c in enumerate(p))
+        assert close(got.data, want, 1e-12), (n, got.data, want)
+    assert round(d[8].data, 6) == 1169.292565
