@@ -6,13 +6,10 @@ runs end with the same weights. Only one mini-batch's graph exists at a time, so
 (measured with tracemalloc) is several times smaller.
 """
 
-import gc
-import tracemalloc
-
 from nnscalar import data
 from nnscalar.nn import MLP
 from nnscalar.optim import Adam
-from nnscalar.train import Trainer
+from nnscalar.train import Trainer, step_peak_memory
 
 X, y = data.moons(n=256, noise=0.1, seed=0)
 
@@ -21,11 +18,7 @@ def one_step(accumulation_steps: int) -> tuple[list[float], int]:
     """The weights after one step on the whole batch, and the step's peak memory in bytes."""
     model = MLP(2, [16, 16, 1], seed=0)  # the same starting weights each time
     trainer = Trainer(model, "hinge", Adam(model.parameters(), lr=0.05), accumulation_steps)
-    gc.collect()
-    tracemalloc.start()
-    trainer.step(X, y)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    _, peak = step_peak_memory(trainer, X, y)
     return [p.data for p in model.parameters()], peak
 
 

@@ -13,6 +13,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from nnscalar.tour import SECTIONS
+from nnscalar.tour.sections import CLOSING
 
 NOTEBOOK = Path(__file__).with_name("concepts.ipynb")
 
@@ -38,6 +39,7 @@ def build_notebook() -> nbformat.NotebookNode:
         )
         cells.append(_with_id(new_code_cell(s.code.rstrip("\n")), f"s{s.number}-code"))
         cells += [_with_id(new_code_cell(name), f"s{s.number}-{name}") for name in s.pictures]
+    cells.append(_with_id(new_markdown_cell(f"**{CLOSING}**"), "closing"))
     metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},

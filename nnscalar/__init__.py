@@ -27,6 +27,7 @@ from .expr import parse
 from .forward import jvp
 from .gradcheck import GradcheckReport, gradcheck
 from .higher import grad, hessian, hvp
+from .module import Module
 from .nn import MLP, Layer, Neuron, Synapse, expanded_weighted_sum
 from .optim import SGD, Adagrad, Adam, AdamW, CosineLR, RMSprop, StepLR
 from .render import draw, draw_network, draw_neuron
@@ -45,6 +46,7 @@ __all__ = [
     "FloatOverflowError",
     "GradcheckReport",
     "Layer",
+    "Module",
     "NNScalarError",
     "Neuron",
     "NonFiniteError",

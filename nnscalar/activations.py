@@ -1,25 +1,32 @@
 """Activation functions by name and as callables, plus `softmax` and `log_softmax` over a list.
 
-Each elementwise activation is one engine op (one node); `linear` records nothing at all.
+Each elementwise activation is one engine op (one node), listed by the op table (`ops.OPS`, the
+records marked `activation`); `linear` records nothing at all. `register_activation(name, fn)`
+adds your own: neurons given its name apply it, and their weights start Glorot-uniform.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 
 from . import core as engine
 from .core import Operand, Value
 from .errors import ConfigError, ShapeError
+from .ops import OPS, Op, engine_function, pretty
 
 __all__ = [
     "ACTIVATIONS",
     "activation_name",
     "elu",
+    "engine_activation",
     "get_activation",
+    "initialisation",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "op_activation",
+    "register_activation",
     "relu",
     "sigmoid",
     "softmax",
@@ -39,45 +46,107 @@ def linear(x: Operand) -> Value:
     return _value(x)
 
 
-def relu(x: Operand) -> Value:
-    """f(x) = max(0, x); f'(0) = 0 as in PyTorch."""
-    return _value(x).relu()
+_FROM_OPS: dict[str, tuple[Op, Activation]] = {}  # name → (its op record, the function made)
 
 
-def leaky_relu(x: Operand, slope: float = 0.01) -> Value:
-    """f(x) = x for x > 0, else slope·x (PyTorch's default slope 0.01)."""
-    return _value(x).leaky_relu(slope)
+def op_activation(name: str) -> Activation:
+    """The activation function of the op table's op `name` (one engine op, one node)."""
+    op = OPS[name]
+    made = _FROM_OPS.get(name)
+    if made is None or made[0] is not op:
+        compute = engine_function(op, Value)
+
+        def activation(x: Operand, *param: float) -> Value:
+            return compute(_value(x), *param)
+
+        activation.__name__ = activation.__qualname__ = name
+        shown = f"{op.name}(x, {op.param}={op.default})" if op.param else f"{op.name}(x)"
+        activation.__doc__ = f"{shown}: the {op.title}, f'(x) = {pretty(op.derivatives[0])}."
+        made = _FROM_OPS[name] = (op, activation)
+    return made[1]
 
 
-def elu(x: Operand, alpha: float = 1.0) -> Value:
-    """f(x) = x for x > 0, else α(eˣ − 1)."""
-    return _value(x).elu(alpha)
+# The op table's activations, by name (each also listed in ACTIVATIONS).
+relu = op_activation("relu")
+leaky_relu = op_activation("leaky_relu")
+elu = op_activation("elu")
+sigmoid = op_activation("sigmoid")
+tanh = op_activation("tanh")
+softplus = op_activation("softplus")
 
 
-def sigmoid(x: Operand) -> Value:
-    """f(x) = 1/(1 + e⁻ˣ), computed without overflow for any x."""
-    return _value(x).sigmoid()
+class _Registry(MutableMapping[str, Activation]):
+    """`linear`, every op the op table marks as an activation, then the ones registered."""
+
+    def __init__(self) -> None:
+        self._registered: dict[str, Activation] = {}
+
+    def _builtin(self) -> dict[str, Activation]:
+        ops = [op.name for op in OPS.values() if op.activation]
+        return {"linear": linear, **{name: op_activation(name) for name in ops}}
+
+    def is_builtin(self, name: str) -> bool:
+        """Whether `name` is `linear` or an op of the op table (not a registered function)."""
+        return name in self._builtin()
+
+    def __getitem__(self, name: str) -> Activation:
+        builtin = self._builtin()
+        return builtin[name] if name in builtin else self._registered[name]
+
+    def __setitem__(self, name: str, fn: Activation) -> None:
+        register_activation(name, fn)
+
+    def __delitem__(self, name: str) -> None:
+        if self.is_builtin(name):
+            raise ConfigError(f"activation {name!r} comes from the op table; it cannot be removed")
+        del self._registered[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._builtin()
+        yield from (name for name in self._registered if not self.is_builtin(name))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"ACTIVATIONS({', '.join(self)})"
 
 
-def tanh(x: Operand) -> Value:
-    """f(x) = tanh x."""
-    return _value(x).tanh()
+_REGISTRY = _Registry()
+ACTIVATIONS: MutableMapping[str, Activation] = _REGISTRY
 
 
-def softplus(x: Operand) -> Value:
-    """f(x) = ln(1 + eˣ), a smooth relu, computed without overflow for any x."""
-    return _value(x).softplus()
+def register_activation(name: str, fn: Activation) -> None:
+    """Make `fn` (a function of a Value returning a Value) an activation known by `name`.
+
+    Neurons given the name apply `fn`, their weights start Glorot-uniform, and a model using it
+    can be saved and loaded by name once it is registered again. Built-in names cannot be taken.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ConfigError(f"an activation name must be a word like 'swish', got {name!r}")
+    if not callable(fn):
+        raise ConfigError(f"activation {name!r} must be a function of a Value, got {fn!r}")
+    if _REGISTRY.is_builtin(name):
+        raise ConfigError(f"{name!r} is a built-in activation; register yours under another name")
+    _REGISTRY._registered[name] = fn
 
 
-ACTIVATIONS: dict[str, Activation] = {
-    "linear": linear,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "elu": elu,
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "softplus": softplus,
-}
+def engine_activation(name: str) -> Activation | None:
+    """What a neuron applies for the activation `name`: None for linear (no node at all), the
+    engine's own function for an op of the table, else the registered function."""
+    if name == "linear":
+        return None
+    op = OPS.get(name)
+    if op is not None and op.activation:
+        return engine_function(op, Value)
+    return get_activation(name)
+
+
+def initialisation(name: str) -> str:
+    """How a neuron with the activation `name` draws its weights: "he" for the relu family,
+    "glorot" for the rest (linear, sigmoid, tanh, softplus and every registered activation)."""
+    op = OPS.get(name)
+    return op.init if op is not None and op.activation else "glorot"
 
 
 def get_activation(activation: str | Activation) -> Activation:

@@ -19,12 +19,14 @@ from .core import Value, topological_order
 __all__ = [
     "BackwardStep",
     "ForwardStep",
+    "Steps",
     "Term",
     "backward_steps",
     "forward_steps",
     "node_names",
     "number",
     "replay",
+    "steps",
 ]
 
 
@@ -41,7 +43,11 @@ def node_names(root: Value) -> dict[Value, str]:
 
     A label used by two different nodes gets `#2`, `#3` on its later uses, so names are unique.
     """
-    order = topological_order(root)
+    return _names(topological_order(root))
+
+
+def _names(order: list[Value]) -> dict[Value, str]:
+    """`node_names` for the nodes of one topological order."""
     taken = {node.label for node in order if node.label}
     names: dict[Value, str] = {}
     seen: dict[str, int] = {}
@@ -61,7 +67,6 @@ def node_names(root: Value) -> dict[Value, str]:
 
 # --- how an op is written, with names or with numbers ---------------------------------------------
 
-_INFIX = {"+": "+", "-": "−", "rsub": "−", "*": "·", "/": "/", "rdiv": "/", "**": "^", "rpow": "^"}
 _ROLE_SYMBOL = {"a": "a", "b": "b", "w": "w", "x": "x", "bias": "b", "term": "aᵢ"}
 
 
@@ -72,13 +77,11 @@ def _paren(text: str) -> str:
 def _written(node: Value, texts: Sequence[str]) -> str:
     """How `node`'s op is written with its operands shown as `texts` (names or numbers)."""
     op = node.op
-    if op in _INFIX:
-        a, b = (_paren(t) for t in texts)
-        return f"{a}{_INFIX[op]}{b}" if op in ("*", "**", "rpow") else f"{a} {_INFIX[op]} {b}"
-    if op == "neg":
-        return f"−{_paren(texts[0])}"
-    if op == "abs":
-        return f"|{texts[0]}|"
+    record = ops.op_of(node)
+    form = record.form
+    if form:  # the op table's way of writing it
+        a, b = (*texts, "")[:2]
+        return form.format(a=a, b=b, pa=_paren(a), pb=_paren(b))
     if op == "sum":
         # a sum of one term (or none) is still a node of its own: written as a call
         return " + ".join(texts) if len(texts) > 1 else f"sum({', '.join(texts)})"
@@ -88,9 +91,10 @@ def _written(node: Value, texts: Sequence[str]) -> str:
         return " + ".join([*products, texts[-1]])
     if op == "log_softmax":
         return f"log_softmax({', '.join(texts)})[{node.arg}]"  # k counts from 0, as the engine
-    if ops.OPS[op].param:
-        return f"{op}({texts[0]}, {number(node.arg)})"
-    return f"{op}({texts[0]})"
+    spelled = record.spelling or op
+    if record.param:
+        return f"{spelled}({texts[0]}, {number(node.arg)})"
+    return f"{spelled}({', '.join(texts)})"  # one operand, or a custom op's many
 
 
 def _operand_texts(node: Value, names: dict[Value, str], numeric: bool) -> list[str]:
@@ -119,7 +123,9 @@ def _symbolic(node: Value) -> str:
         return "Σ aᵢ"
     if node.op == "log_softmax":
         return "log_softmax(a)ₖ"
-    arity = ops.OPS[node.op].arity
+    if node.op not in ops.OPS and len(node.parents) != 1:
+        return f"{node.op}(aᵢ)"  # a custom op of many operands
+    arity = ops.op_of(node).arity
     return _written(node, ["a", "b"][: arity or 1])
 
 
@@ -208,6 +214,12 @@ class Term:
     def chain_text(self) -> str:
         """The chain rule for this parent with numbers: `∂o/∂x += ∂o/∂n · ∂n/∂x = … = …`."""
         root, node, parent = self.root_name, self.node_name, self.parent_name
+        if node == root:  # ∂o/∂o · ∂o/∂x would read as a tautology: say what each factor is
+            return (
+                f"∂{root}/∂{parent} += grad of the output {root} · local ∂{root}/∂{parent} = "
+                f"{number(self.upstream)} · {_paren(number(self.local))} = "
+                f"{number(self.contribution)}"
+            )
         return (
             f"∂{root}/∂{parent} += ∂{root}/∂{node} · ∂{node}/∂{parent} = "
             f"{number(self.upstream)} · {_paren(number(self.local))} = {number(self.contribution)}"
@@ -244,21 +256,28 @@ class BackwardStep:
         return tuple({term.parent: term for term in self.terms}.values())
 
 
+@dataclass(frozen=True)
+class Steps:
+    """A graph's forward records, backward records and node names, from one topological order."""
+
+    forward: list[ForwardStep]
+    backward: list[BackwardStep]
+    names: dict[Value, str]
+
+
+def steps(root: Value, grad: float = 1.0) -> Steps:
+    """`forward_steps`, `backward_steps` and `node_names` of `root` in one pass over one
+    topological order (what a step page or walkthrough shows)."""
+    order = topological_order(root)
+    names = _names(order)
+    forward = _forward(order, names)
+    return Steps(forward, _backward(order, names, forward, grad), names)
+
+
 def forward_steps(root: Value) -> list[ForwardStep]:
     """Every node `root` depends on, leaves first, with the formula and number that made it."""
-    names = node_names(root)
-    steps = []
-    for i, node in enumerate(topological_order(root)):
-        if node.op:
-            operands = tuple(ops.operands(node))
-            formula = _written(node, _operand_texts(node, names, numeric=False))
-            numbers = _written(node, _operand_texts(node, names, numeric=True))
-        else:
-            operands, formula, numbers = (), "", ""
-        steps.append(
-            ForwardStep(i, node, names[node], node.op, operands, formula, numbers, node.data)
-        )
-    return steps
+    order = topological_order(root)
+    return _forward(order, _names(order))
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> list[BackwardStep]:
@@ -266,13 +285,32 @@ def backward_steps(root: Value, grad: float = 1.0) -> list[BackwardStep]:
 
     Leaf gradients start at zero, as for a first backward() call; the graph is left unchanged.
     """
-    order = topological_order(root)
-    names = node_names(root)
+    return steps(root, grad).backward
+
+
+def _forward(order: list[Value], names: dict[Value, str]) -> list[ForwardStep]:
+    records = []
+    for i, node in enumerate(order):
+        if node.op:
+            operands = tuple(ops.operands(node))
+            formula = _written(node, _operand_texts(node, names, numeric=False))
+            numbers = _written(node, _operand_texts(node, names, numeric=True))
+        else:
+            operands, formula, numbers = (), "", ""
+        records.append(
+            ForwardStep(i, node, names[node], node.op, operands, formula, numbers, node.data)
+        )
+    return records
+
+
+def _backward(
+    order: list[Value], names: dict[Value, str], forward: list[ForwardStep], grad: float
+) -> list[BackwardStep]:
+    root = order[-1]
     root_name = names[root]
     grads: dict[Value, float] = {root: 0.0 + float(grad)}  # backward(): root.grad (0) += grad
-    forward = {step.node: step for step in forward_steps(root)}
-    steps = []
-    for node in reversed(order):
+    records = []
+    for node, f in zip(reversed(order), reversed(forward)):
         if not node.parents:
             continue
         upstream = grads.get(node, 0.0)
@@ -297,10 +335,9 @@ def backward_steps(root: Value, grad: float = 1.0) -> list[BackwardStep]:
                     after,
                 )
             )
-        f = forward[node]
-        steps.append(
+        records.append(
             BackwardStep(
-                len(steps),
+                len(records),
                 node,
                 names[node],
                 node.op,
@@ -310,7 +347,7 @@ def backward_steps(root: Value, grad: float = 1.0) -> list[BackwardStep]:
                 f"{f.name} = {f.formula}",
             )
         )
-    return steps
+    return records
 
 
 def replay(steps: Iterable[BackwardStep], count: int | None = None) -> dict[Value, float]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
+from . import ops
 from .core import Value, no_grad
 from .errors import DomainError, ParseError
 
@@ -32,21 +33,15 @@ MAX_DEPTH = 100  # nested parentheses, unary minuses, powers and calls
 
 Operand = Union[Value, float]
 
-# name → (the Value method, the name and default of its optional number parameter)
-FUNCTIONS: dict[str, tuple[Callable[..., Value], str, float | None]] = {
-    "exp": (Value.exp, "", None),
-    "log": (Value.log, "", None),
-    "sqrt": (Value.sqrt, "", None),
-    "tanh": (Value.tanh, "", None),
-    "sigmoid": (Value.sigmoid, "", None),
-    "relu": (Value.relu, "", None),
-    "leaky_relu": (Value.leaky_relu, "slope", 0.01),
-    "elu": (Value.elu, "alpha", 1.0),
-    "softplus": (Value.softplus, "", None),
-    "sin": (Value.sin, "", None),
-    "cos": (Value.cos, "", None),
-    "abs": (Value.__abs__, "", None),
-}
+# name → (what computes it on a Value, the name and default of its optional number parameter),
+# worked out from the op table at each look-up: every op the table spells as a function parses.
+FUNCTIONS: Mapping[str, tuple[Callable[..., Value], str, float | None]] = ops.Derived(
+    lambda op: (
+        (op.spelling, (ops.engine_function(op, Value), op.param, op.default))
+        if op.spelling
+        else None
+    )
+)
 
 _BINARY: dict[str, Callable[[Operand, Operand], Operand]] = {
     "+": lambda a, b: a + b,

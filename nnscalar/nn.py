@@ -3,7 +3,9 @@
 A synapse joins one input to one neuron and holds its weight; a neuron sums its weighted inputs
 plus a bias, z = Σ wᵢxᵢ + b, and applies its activation; a layer is a list of neurons; an MLP is
 input layer → hidden layers → output layer. Every parameter is labelled by position (`L1.N3.w2`,
-`L1.N3.b`), so the same model always draws the same picture.
+`L1.N3.b`), so the same model always draws the same picture. Neuron, Layer and MLP are `Module`s:
+`parameters()` (layer by layer, neuron by neuron, weights in input order, then the bias),
+`zero_grad()` and `num_parameters()` come from there.
 
 Initialisation (biases start at 0): weights are drawn uniformly from [−a, a] with
 a = √(6 / fan_in) for the relu family (He/Kaiming uniform) and a = √(6 / (fan_in + fan_out))
@@ -19,29 +21,26 @@ from numbers import Real
 from pathlib import Path
 from typing import Any
 
-from .activations import ACTIVATIONS, Activation, activation_name, get_activation
+from .activations import (
+    ACTIVATIONS,
+    Activation,
+    activation_name,
+    engine_activation,
+    get_activation,
+    initialisation,
+)
 from .core import Operand, Value, no_grad, weighted_sums
 from .errors import ConfigError, NonFiniteError, NotANumberError, ShapeError
 from .modelfile import match_weights, read_model, write_model
+from .module import Module
 
 __all__ = ["MLP", "Layer", "Neuron", "Synapse", "expanded_weighted_sum"]
 
-_HE_FAMILY = frozenset({"relu", "leaky_relu", "elu"})
-
-# The engine's methods themselves, so a fused neuron applies its activation with one call.
-_METHODS = {
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "elu": Value.elu,
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "softplus": Value.softplus,
-}
-
 
 def init_limit(activation: str, fan_in: int, fan_out: int) -> float:
-    """The bound a of the uniform initialisation U(−a, a): He for the relu family, else Glorot."""
-    if activation in _HE_FAMILY:
+    """The bound a of the uniform initialisation U(−a, a): He for the relu family (the op table
+    says which), else Glorot; "" (a function given as such) is Glorot."""
+    if activation and initialisation(activation) == "he":
         return math.sqrt(6.0 / fan_in)
     return math.sqrt(6.0 / (fan_in + fan_out))
 
@@ -104,7 +103,7 @@ class Synapse:
         )
 
 
-class Neuron:
+class Neuron(Module):
     """z = Σ wᵢxᵢ + b, then the activation; `fused` records z as one node, else one per + and ×.
 
     After a call, `.inputs`, `.z` (labelled `<name>.z`) and `.output` (`<name>.out`; the same Value
@@ -126,12 +125,11 @@ class Neuron:
         self.n_inputs = _positive_int(n_inputs, "n_inputs")
         fn = get_activation(activation)
         self.activation = activation_name(activation)
+        # A function given as such (not by a name it is registered under) cannot be saved.
         self.custom_activation = fn is not ACTIVATIONS.get(self.activation)
-        # A named activation runs as the engine's method (one call fewer); linear adds no node.
-        if self.custom_activation:
-            self._apply: Activation | None = fn
-        else:
-            self._apply = _METHODS.get(self.activation)
+        # A named activation runs as the engine's own function (one call fewer); a registered
+        # one as registered; linear adds no node.
+        self._apply = fn if self.custom_activation else engine_activation(self.activation)
         self.name = name
         self.fused = bool(fused)
         self.input_prefix = input_prefix
@@ -200,23 +198,20 @@ class Neuron:
         self.inputs, self.z, self.output = xs, z, out
         return out
 
-    def parameters(self) -> list[Value]:
-        """The weights in input order, then the bias."""
-        return [*self.weights, self.bias]
-
-    def zero_grad(self) -> None:
-        """Set every parameter's gradient to 0."""
-        for p in self.weights:
-            p.grad = 0.0
-        self.bias.grad = 0.0
-
-    def num_parameters(self) -> int:
-        """How many numbers this neuron learns: one weight per input and the bias."""
-        return self.n_inputs + 1
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """The weights in input order, then the bias, by label (`.inputs`, `.z` and `.output`
+        are the last call's, not parameters)."""
+        return [(p.label, p) for p in (*self.weights, self.bias)]
 
     def __repr__(self) -> str:
         mode = "fused" if self.fused else "expanded"
         return f"Neuron({self.name}: {self.n_inputs} inputs, {self.activation}, {mode})"
+
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a neuron as its picture (`draw_neuron`), with its last call's numbers."""
+        from .render import draw_neuron  # the picture layer sits above nn: imported on use only
+
+        return draw_neuron(self).svg()
 
     def __rich__(self) -> Any:
         from rich.tree import Tree
@@ -230,7 +225,7 @@ class Neuron:
         return tree
 
 
-class Layer:
+class Layer(Module):
     """A list of neurons fed the same inputs; `layer(xs)` returns one Value per neuron."""
 
     def __init__(
@@ -298,19 +293,6 @@ class Layer:
         zss = weighted_sums([n._params for n in neurons], samples)
         return [[n._activate(xs, z) for n, z in zip(neurons, zs)] for xs, zs in zip(samples, zss)]
 
-    def parameters(self) -> list[Value]:
-        """Each neuron's parameters in turn (its weights in input order, then its bias)."""
-        return [p for n in self.neurons for p in n.parameters()]
-
-    def zero_grad(self) -> None:
-        """Set every parameter's gradient to 0."""
-        for n in self.neurons:
-            n.zero_grad()
-
-    def num_parameters(self) -> int:
-        """How many numbers this layer learns."""
-        return sum(n.num_parameters() for n in self.neurons)
-
     def __repr__(self) -> str:
         return f"Layer({self.name}: {self.n_inputs} → {len(self.neurons)}, {self.activation})"
 
@@ -327,7 +309,7 @@ class Layer:
         return tree
 
 
-class MLP:
+class MLP(Module):
     """A multilayer perceptron: `sizes` lists the neurons per layer, the last being the output.
 
     `MLP(2, [16, 16, 1])` has two relu hidden layers of 16 and one linear output neuron; calling
@@ -408,19 +390,6 @@ class MLP:
             out = self(x)
         return out.data if isinstance(out, Value) else [v.data for v in out]
 
-    def parameters(self) -> list[Value]:
-        """Every parameter, layer by layer, neuron by neuron: weights in input order, then bias."""
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def zero_grad(self) -> None:
-        """Set every parameter's gradient to 0."""
-        for layer in self.layers:
-            layer.zero_grad()
-
-    def num_parameters(self) -> int:
-        """How many numbers this network learns."""
-        return sum(layer.num_parameters() for layer in self.layers)
-
     def save(self, path: str | Path) -> None:
         """Write the model as JSON (architecture, activations, weights by label), atomically."""
         write_model(path, self.to_dict())
@@ -465,6 +434,12 @@ class MLP:
             f"MLP({self.n_inputs} → {self.sizes}, {self.activation}, output "
             f"{self.output_activation}, {mode}, {self.num_parameters()} parameters)"
         )
+
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a model as its network picture (`draw_network`), numbers in tooltips."""
+        from .render import draw_network  # the picture layer sits above nn: imported on use only
+
+        return draw_network(self).svg()
 
     def __rich__(self) -> Any:
         from rich.tree import Tree

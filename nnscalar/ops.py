@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ParseError
 
 __all__ = [
     "OPS",
+    "Derived",
     "Op",
     "derivative_formula",
+    "engine_function",
     "evaluate",
     "formula_env",
+    "op_of",
     "operands",
     "pretty",
     "roles",
@@ -28,7 +32,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Op:
-    """One operation: how it is named, drawn and differentiated."""
+    """One operation: how it is named, drawn, written, parsed and differentiated.
+
+    Everything that lists ops (the parser's functions, the activations, the explainer's forms,
+    the renderer's a/b edge labels) reads this record, so adding an op is one record here plus
+    its engine method (or an `apply` built with `custom_node`).
+    """
 
     name: str  # the key stored in `Value.op`
     symbol: str  # what a picture shows
@@ -37,30 +46,70 @@ class Op:
     derivatives: tuple[str, ...]  # d(out)/d(operand), one formula per operand (or per role)
     param: str = ""  # the name of the op's number parameter, if it has one
     const_first: bool = False  # a constant on the left: `2 - x` is ("rsub", parents (x,), arg 2)
+    form: str = ""  # how the explainer writes it over {a}, {b} ({pa}: a, negatives in parentheses)
+    ordered: bool = False  # operand order matters: a picture labels the edges a and b
+    spelling: str = ""  # the parser's function name (`tanh(x)`); "" if it is not a function
+    method: str = ""  # the Value method the parser and activations call (default: `name`)
+    default: float | None = None  # the parameter's default value
+    activation: bool = False  # an elementwise activation a neuron can apply by name
+    init: str = "glorot"  # a neuron's weight initialisation with it: "he" or "glorot"
+    apply: Callable[..., Any] | None = None  # the engine part, when not a Value method
 
+
+def _function(name: str, title: str, derivative: str, symbol: str = "", **more: Any) -> Op:
+    """A one-operand op the parser spells `name(x)`."""
+    return Op(name, symbol or name, title, 1, (derivative,), spelling=name, **more)
+
+
+_HE: dict[str, Any] = {"activation": True, "init": "he"}  # the relu family: He initialisation
+_CONST_FIRST: dict[str, Any] = {"const_first": True, "ordered": True}
 
 _TABLE = [
-    Op("+", "+", "addition", 2, ("1", "1")),
-    Op("-", "−", "subtraction", 2, ("1", "-1")),
-    Op("*", "×", "multiplication", 2, ("b", "a")),
-    Op("/", "÷", "division", 2, ("1 / b", "-a / b**2")),
-    Op("**", "^", "power", 2, ("b * a**(b - 1)", "out * log(a)")),
-    Op("rsub", "−", "subtraction", 2, ("1", "-1"), const_first=True),
-    Op("rdiv", "÷", "division", 2, ("1 / b", "-a / b**2"), const_first=True),
-    Op("rpow", "^", "power", 2, ("b * a**(b - 1)", "out * log(a)"), const_first=True),
-    Op("neg", "−", "negation", 1, ("-1",)),
-    Op("abs", "abs", "absolute value", 1, ("sign(a)",)),
-    Op("exp", "exp", "exponential", 1, ("out",)),
-    Op("log", "log", "natural logarithm", 1, ("1 / a",)),
-    Op("sqrt", "√", "square root", 1, ("1 / (2 * out)",)),
-    Op("tanh", "tanh", "hyperbolic tangent", 1, ("1 - out**2",)),
-    Op("sigmoid", "σ", "sigmoid", 1, ("out * (1 - out)",)),
-    Op("relu", "ReLU", "rectified linear unit", 1, ("1 if a > 0 else 0",)),
-    Op("leaky_relu", "LReLU", "leaky ReLU", 1, ("1 if a > 0 else slope",), param="slope"),
-    Op("elu", "ELU", "exponential linear unit", 1, ("1 if a > 0 else out + alpha",), "alpha"),
-    Op("softplus", "softplus", "softplus", 1, ("sigmoid(a)",)),
-    Op("sin", "sin", "sine", 1, ("cos(a)",)),
-    Op("cos", "cos", "cosine", 1, ("-sin(a)",)),
+    Op("+", "+", "addition", 2, ("1", "1"), form="{pa} + {pb}"),
+    Op("-", "−", "subtraction", 2, ("1", "-1"), form="{pa} − {pb}", ordered=True),
+    Op("*", "×", "multiplication", 2, ("b", "a"), form="{pa}·{pb}"),
+    Op("/", "÷", "division", 2, ("1 / b", "-a / b**2"), form="{pa} / {pb}", ordered=True),
+    Op("**", "^", "power", 2, ("b * a**(b - 1)", "out * log(a)"), form="{pa}^{pb}", ordered=True),
+    Op("rsub", "−", "subtraction", 2, ("1", "-1"), **_CONST_FIRST, form="{pa} − {pb}"),
+    Op("rdiv", "÷", "division", 2, ("1 / b", "-a / b**2"), **_CONST_FIRST, form="{pa} / {pb}"),
+    Op(
+        "rpow",
+        "^",
+        "power",
+        2,
+        ("b * a**(b - 1)", "out * log(a)"),
+        **_CONST_FIRST,
+        form="{pa}^{pb}",
+    ),
+    Op("neg", "−", "negation", 1, ("-1",), form="−{pa}"),
+    _function("exp", "exponential", "out"),
+    _function("log", "natural logarithm", "1 / a"),
+    _function("sqrt", "square root", "1 / (2 * out)", "√"),
+    _function("relu", "rectified linear unit", "1 if a > 0 else 0", "ReLU", **_HE),
+    _function(
+        "leaky_relu",
+        "leaky ReLU",
+        "1 if a > 0 else slope",
+        "LReLU",
+        param="slope",
+        default=0.01,
+        **_HE,
+    ),
+    _function(
+        "elu",
+        "exponential linear unit",
+        "1 if a > 0 else out + alpha",
+        "ELU",
+        param="alpha",
+        default=1.0,
+        **_HE,
+    ),
+    _function("sigmoid", "sigmoid", "out * (1 - out)", "σ", activation=True),
+    _function("tanh", "hyperbolic tangent", "1 - out**2", activation=True),
+    _function("softplus", "softplus", "sigmoid(a)", activation=True),
+    _function("sin", "sine", "cos(a)"),
+    _function("cos", "cosine", "-sin(a)"),
+    _function("abs", "absolute value", "sign(a)", form="|{a}|", method="__abs__"),
     Op("sum", "Σ", "sum", None, ("1",)),
     # The neuron's weighted input z = Σ wᵢxᵢ + b as one node; derivatives by role: w, x, b.
     Op("wsum", "Σwx+b", "weighted input", None, ("x", "w", "1")),
@@ -69,6 +118,46 @@ _TABLE = [
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
+
+T = TypeVar("T")
+
+
+class Derived(Mapping[str, T]):
+    """A read-only table worked out from `OPS` at each look-up, so it cannot fall out of step:
+    `make(op)` gives an op's (key, entry), or None when the op has no entry in this table."""
+
+    def __init__(self, make: Callable[[Op], tuple[str, T] | None]) -> None:
+        self._make = make
+
+    def _entries(self) -> dict[str, T]:
+        return dict(pair for op in OPS.values() if (pair := self._make(op)) is not None)
+
+    def __getitem__(self, key: str) -> T:
+        return self._entries()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries())
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+    def __repr__(self) -> str:
+        return repr(self._entries())
+
+
+def engine_function(op: Op, value_type: type) -> Callable[..., Any]:
+    """What computes `op` on a Value: its `apply`, else the method of `value_type` it names."""
+    return op.apply or getattr(value_type, op.method or op.name)
+
+
+def op_of(node: Any) -> Op:
+    """The record of `node`'s op: its entry in `OPS`; for an op made with `custom_node`, a record
+    of its own, its name as its symbol and the local derivatives it stored as its formulas."""
+    op = OPS.get(node.op)
+    if op is not None:
+        return op
+    formulas = tuple(repr(float(g)) for g in node.local_grads)
+    return Op(node.op, node.op, f"custom op {node.op!r}", None, formulas, spelling=node.op)
 
 
 def operands(node: Any) -> tuple[Any, ...]:
@@ -90,6 +179,8 @@ def roles(node: Any) -> list[str]:
         return ["w"] * len(node.arg) + ["x"] * n_value_inputs + ["bias"]
     if node.op in ("sum", "log_softmax"):
         return ["term"] * len(node.parents)
+    if node.op not in OPS:  # a custom op
+        return ["a"] if len(node.parents) == 1 else ["term"] * len(node.parents)
     names = ["a", "b"]
     if len(node.parents) == 1 and OPS[node.op].const_first:
         return ["b"]
@@ -98,7 +189,9 @@ def roles(node: Any) -> list[str]:
 
 def derivative_formula(node: Any, index: int) -> str:
     """The formula of d(node)/d(parents[index]) as plain text (see `pretty` for display)."""
-    op = OPS[node.op]
+    op = op_of(node)
+    if op.name not in OPS:  # a custom op: the number it stored
+        return op.derivatives[index]
     role = roles(node)[index]
     if op.name == "wsum":
         return op.derivatives[["w", "x", "bias"].index(role)]
@@ -109,7 +202,7 @@ def derivative_formula(node: Any, index: int) -> str:
 
 def formula_env(node: Any, index: int) -> dict[str, float]:
     """The numbers a derivative formula of `node` for `parents[index]` is evaluated with."""
-    op = OPS[node.op]
+    op = op_of(node)
     env: dict[str, float] = {"out": node.data}
     if op.name == "wsum":
         role = roles(node)[index]

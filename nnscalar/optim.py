@@ -250,6 +250,7 @@ class Adam(Optimizer):
     of the running mean of its square (amsgrad: of the largest so far), as `torch.optim.Adam`."""
 
     hyper_names = ("lr", "betas", "eps", "weight_decay", "amsgrad")
+    default_weight_decay = 0.0  # what weight_decay=None means: AdamW's is 0.01
 
     def __init__(
         self,
@@ -257,10 +258,12 @@ class Adam(Optimizer):
         lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float | None = None,
         amsgrad: bool = False,
     ) -> None:
         super().__init__(params, lr)
+        if weight_decay is None:
+            weight_decay = self.default_weight_decay
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ConfigError(f"{type(self).__name__}: betas must be a pair, got {betas!r}")
         self.betas = (
@@ -293,16 +296,7 @@ class AdamW(Adam):
     """Adam with decoupled weight decay: w ← w − lr·λ·w before the Adam step, as
     `torch.optim.AdamW` (weight_decay defaults to 0.01)."""
 
-    def __init__(
-        self,
-        params: Iterable[Value],
-        lr: float = 0.001,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.01,
-        amsgrad: bool = False,
-    ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+    default_weight_decay = 0.01
 
     def _update(self, w: float, g: float, state: dict[str, float], t: int) -> float:
         w = w * (1.0 - self.lr * self.weight_decay)

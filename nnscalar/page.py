@@ -15,44 +15,58 @@ import re
 from pathlib import Path
 
 from .core import Value
-from .explain import backward_steps, forward_steps, number
+from .explain import number, steps
 from .render import draw
 from .render.drawing import write_file
 
 __all__ = ["StepPage"]
 
 _CSS = """
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-       margin: 0; color: #212121; background: #fafafa; }
-main { max-width: 1200px; margin: 0 auto; padding: 16px 20px 40px; }
-h1 { font-size: 20px; margin: 4px 0 2px; }
+body { font: clamp(15px, 1.05vw, 24px)/1.45 system-ui, -apple-system, "Segoe UI", Helvetica,
+       Arial, sans-serif; margin: 0; color: #212121; background: #fafafa; }
+main { margin: 0 auto; padding: 10px 2vw 40px; }
+h1 { font-size: 1.3em; margin: 4px 0 2px; }
 .sub { color: #616161; margin: 0 0 12px; }
 .bar { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; margin: 8px 0; }
 button { font: inherit; padding: 5px 14px; border: 1px solid #9e9e9e; border-radius: 6px;
          background: #fff; cursor: pointer; }
 button:disabled { opacity: 0.45; cursor: default; }
 #position { font-weight: 600; min-width: 9em; }
-.hint { color: #757575; font-size: 13px; }
+.hint { color: #757575; font-size: 0.87em; }
 #graph { background: #fff; border: 1px solid #e0e0e0; border-radius: 8px; padding: 6px;
-         overflow: auto; }
-#graph svg { width: 100%; height: auto; max-height: 62vh; display: block; margin: 0 auto; }
+         height: 52vh; min-height: 260px; position: relative; overflow: hidden; }
+#graph svg { width: 100%; height: 100%; display: block; margin: 0 auto; cursor: grab;
+             touch-action: none; }
+#graph svg.dragging { cursor: grabbing; }
+.zoom { position: absolute; right: 8px; top: 8px; display: flex; gap: 4px; }
+.zoom button { padding: 0 10px; min-width: 2.2em; }
+.legend { display: flex; gap: 18px; flex-wrap: wrap; color: #424242; font-size: 0.87em;
+          margin: 4px 2px 0; }
+.swatch { display: inline-block; width: 1.6em; height: 0.8em; vertical-align: middle;
+          margin-right: 4px; border-radius: 2px; }
 .node.current polygon, .node.current ellipse { stroke: #e65100; stroke-width: 3px; }
 .node.parent polygon, .node.parent ellipse { stroke: #2e7d32; stroke-width: 2.5px; }
-.edge.current path { stroke: #e65100; stroke-width: 2.5px; }
-.edge.current polygon { fill: #e65100; stroke: #e65100; }
+/* the gradient flows from a node back to its parents: dashes run against the drawn arrows */
+.edge.current path { stroke: #e65100; stroke-width: 3px; stroke-dasharray: 9 5;
+                     animation: gradflow 0.8s linear infinite; }
+.edge.current polygon { display: none; }
+@keyframes gradflow { to { stroke-dashoffset: 28; } }
+@media (prefers-reduced-motion: reduce) { .edge.current path { animation: none; } }
 text.grad { font: 9px Helvetica, Arial, sans-serif; fill: #9e9e9e; }
-text.grad.filled { fill: #1565c0; font-weight: 700; }
-text.grad.fresh { fill: #2e7d32; }
+text.grad.filled { font-weight: 700; }
+text.grad.filled.pos { fill: #2166ac; }
+text.grad.filled.neg { fill: #d6604d; }
+text.grad.fresh { text-decoration: underline; }
 .columns { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 14px;
            margin-top: 12px; }
 .card { background: #fff; border: 1px solid #e0e0e0; border-radius: 8px; padding: 10px 14px; }
-.card h2 { font-size: 15px; margin: 0 0 6px; }
-.eq { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px;
-      white-space: pre-wrap; }
+.card h2 { font-size: 1em; margin: 0 0 6px; }
+.eq { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
+      font-size: 0.9em; white-space: pre-wrap; }
 .term { border-top: 1px dashed #e0e0e0; padding: 6px 0; }
 .term b { color: #00838f; }
 .upd { color: #2e7d32; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 th, td { text-align: left; padding: 2px 8px; border-bottom: 1px solid #eeeeee; }
 td.num, td.grad { text-align: right; font-family: ui-monospace, Menlo, Consolas, monospace; }
 tr.current td { background: #fff3e0; }
@@ -94,10 +108,47 @@ _JS = r"""
   });
   const vb = svg.viewBox.baseVal;
   if (vb && vb.height) vb.height += 14;  // room for the labels under the lowest boxes
+  // zoom (wheel, + − buttons or keys, 0 to fit) and pan (drag) by moving the viewBox
+  const home = {x: vb.x, y: vb.y, width: vb.width, height: vb.height};
+  function zoom(factor, cx, cy) {
+    if (cx === undefined) { cx = vb.x + vb.width / 2; cy = vb.y + vb.height / 2; }
+    const width = Math.min(Math.max(vb.width * factor, home.width / 20), home.width * 4);
+    const f = width / vb.width;
+    vb.x = cx - (cx - vb.x) * f; vb.y = cy - (cy - vb.y) * f;
+    vb.width = width; vb.height *= f;
+    $("zoom-level").textContent = Math.round(100 * home.width / vb.width) + "%";
+  }
+  function fit() {
+    vb.x = home.x; vb.y = home.y; vb.width = home.width; vb.height = home.height;
+    $("zoom-level").textContent = "100%";
+  }
+  function toGraph(e) {
+    const m = svg.getScreenCTM().inverse(), p = svg.createSVGPoint();
+    p.x = e.clientX; p.y = e.clientY;
+    return p.matrixTransform(m);
+  }
+  svg.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    const p = toGraph(e);
+    zoom(e.deltaY < 0 ? 1 / 1.2 : 1.2, p.x, p.y);
+  }, {passive: false});
+  let drag = null;
+  svg.addEventListener("pointerdown", function (e) {
+    drag = toGraph(e);
+    svg.classList.add("dragging");
+    svg.setPointerCapture(e.pointerId);
+  });
+  svg.addEventListener("pointermove", function (e) {
+    if (!drag) return;
+    const p = toGraph(e);
+    vb.x -= p.x - drag.x; vb.y -= p.y - drag.y;
+  });
+  svg.addEventListener("pointerup", function () { drag = null; svg.classList.remove("dragging"); });
 
   let position = 0;  // steps done: 0 is the start, total is the end
   let quiz = false;
   const answered = {};  // step index -> {term index: right?}
+  const given = {};  // step index -> {term index: the number typed}
   let asked = 0, right = 0;
   const $ = function (id) { return document.getElementById(id); };
   function esc(s) {
@@ -128,6 +179,9 @@ _JS = r"""
       if (label) {
         label.textContent = text;
         label.classList.toggle("filled", known);
+        const negative = known && String(grads[n.id]).charAt(0) === "-";
+        label.classList.toggle("neg", negative);
+        label.classList.toggle("pos", known && !negative && Number(grads[n.id]) !== 0);
       }
       const cell = $("grad-" + n.id);
       cell.textContent = known ? grads[n.id] : "·";
@@ -178,7 +232,9 @@ _JS = r"""
     step.terms.forEach(function (t, j) {
       let mark = "";
       if (answered[i] !== undefined && answered[i][j] !== undefined)
-        mark = answered[i][j] ? " <span class='right'>✓</span>" : " <span class='wrong'>✗</span>";
+        mark = answered[i][j] ? " <span class='right'>✓</span>" :
+          " <span class='wrong'>✗ you gave " + esc(given[i][j]) + ", the gradient is " +
+          esc(t.gradText) + "</span>";
       out += "<div class='term eq'>to <b>" + esc(t.name) + "</b>" + mark +
         "\n  local     ∂" + esc(step.name) + "/∂" + esc(t.name) + ": " + esc(t.local) +
         "\n  chain     " + esc(t.chain) + "\n  gradient  <span class='upd'>" + esc(t.update) +
@@ -197,9 +253,11 @@ _JS = r"""
       return;
     }
     answered[i] = {};  // term index -> right?, marked on the last edge of each parent
+    given[i] = {};
     step.questions.forEach(function (q, j) {
       const ok = Math.abs(values[j] - q.grad) <= data.tolerance * Math.max(1, Math.abs(q.grad));
       answered[i][q.term] = ok;
+      given[i][q.term] = String(values[j]);
       if (ok) right += 1;
     });
     asked += values.length;
@@ -215,6 +273,9 @@ _JS = r"""
   $("prev").addEventListener("click", function () { go(-1); });
   $("next").addEventListener("click", function () { go(1); });
   $("quiz").addEventListener("change", function (e) { quiz = e.target.checked; show(); });
+  $("zoom-in").addEventListener("click", function () { zoom(1 / 1.25); });
+  $("zoom-out").addEventListener("click", function () { zoom(1.25); });
+  $("zoom-fit").addEventListener("click", fit);
   $("equations").addEventListener("click", function (e) {
     if (e.target.id === "check") check();
   });
@@ -225,6 +286,9 @@ _JS = r"""
     if (e.target.tagName === "INPUT" && e.target.type !== "checkbox") return;
     if (e.key === "ArrowRight") { go(1); e.preventDefault(); }
     if (e.key === "ArrowLeft") { go(-1); e.preventDefault(); }
+    if (e.key === "+" || e.key === "=") zoom(1 / 1.25);
+    if (e.key === "-") zoom(1.25);
+    if (e.key === "0") fit();
   });
   show();
 })();
@@ -232,15 +296,17 @@ _JS = r"""
 
 
 def _svg_body(svg: str) -> str:
-    """The `<svg>` element alone: as wide as the page allows, but never wider than drawn."""
+    """The `<svg>` element alone, filling its box: a projector shows a small graph large, but
+    never beyond 2.5 times its drawn size, where it would only look blown up."""
     start = svg.index("<svg")
     body = svg[start:]
     head_end = body.index(">")
     head = body[:head_end]
     width = re.search(r'\swidth="([^"]*)"', head)
     head = re.sub(r'\s(width|height)="[^"]*"', "", head)
-    if width:  # a small graph stays its own size instead of being blown up to the page's width
-        head += f' style="max-width: {width.group(1)}"'
+    if width:
+        points = float(width.group(1).removesuffix("pt"))
+        head += f' style="max-width: {2.5 * points:.0f}pt"'
     return head + body[head_end:]
 
 
@@ -259,8 +325,9 @@ class StepPage:
         self.root = root
         self.title = title
         self.tolerance = tolerance
-        self.forward = forward_steps(root)
-        self.steps = backward_steps(root)
+        records = steps(root)  # one pass over one topological order
+        self.forward = records.forward
+        self.steps = records.backward
 
     def data(self) -> dict[str, object]:
         """What the page's script reads: the nodes by DOT name and every step's numbers."""
@@ -338,9 +405,17 @@ grad(parent) += local derivative × grad(node).</p>
 <span id="position"></span>
 <label><input id="quiz" type="checkbox"> Quiz me (hide gradients until I answer)</label>
 <span id="score"></span>
-<span class="hint">Keys: ← →</span>
+<span class="hint">Keys: ← → · zoom + − 0 · drag to pan</span>
 </div>
-<div id="graph">{svg}</div>
+<div id="graph">{svg}<div class="zoom">
+<button id="zoom-out" type="button" title="zoom out (−)">−</button>
+<button id="zoom-fit" type="button" title="fit (0)"><span id="zoom-level">100%</span></button>
+<button id="zoom-in" type="button" title="zoom in (+)">+</button></div></div>
+<p class="legend"><span><span class="swatch" style="border: 3px solid #e65100"></span>this step's
+node</span><span><span class="swatch" style="border: 3px solid #2e7d32"></span>its parents</span>
+<span><span class="swatch" style="border-top: 3px dashed #e65100"></span>the gradient flowing back
+to them</span><span>gradients: <b style="color: #2166ac">blue &gt; 0</b> · <b
+style="color: #d6604d">red &lt; 0</b></span></p>
 <div class="columns">
 <section class="card"><h2>This step</h2><div id="equations"></div></section>
 <section class="card"><h2>Gradients ∂{html.escape(self.forward[-1].name)}/∂node</h2>

@@ -8,6 +8,7 @@ writes the same file.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "boundary_grid",
+    "hardest_sample",
     "plot_curves",
     "plot_decision_boundary",
     "plot_history",
@@ -235,6 +237,38 @@ def terminal_boundary(
     return text
 
 
+def hardest_sample(
+    trainer: Trainer, X: Sequence[Sequence[float]], y: Sequence[float]
+) -> tuple[int, float]:
+    """The index of the sample the model finds hardest, and its margin: the largest loss, then
+    the smallest margin (how far the output is on the right side: y·score for ±1 labels, the
+    true class's output minus the best other one for several classes); ties go to the first."""
+    model = trainer.model
+    keys = []
+    with no_grad():
+        for x, t in zip(X, y):
+            out = model(x)
+            loss = trainer.loss_fn([out], [t], reduction="sum").data
+            keys.append((-loss, _margin(trainer.decide, out, t)))
+    k = min(range(len(keys)), key=keys.__getitem__)
+    return k, keys[k][1]
+
+
+def _margin(decide: str, out: Any, t: float) -> float:
+    """How far an output lies on the right side of the decision, for each way of deciding."""
+    if decide == "argmax":
+        scores = [v.data for v in out]
+        return scores[int(t)] - max(v for j, v in enumerate(scores) if j != int(t))
+    value = out[0].data if isinstance(out, list) else out.data
+    if decide == "sign":
+        return t * value
+    if decide == "prob":
+        return (2 * t - 1) * (value - 0.5)
+    if decide == "logit":
+        return (2 * t - 1) * value
+    return -abs(value - t)  # regression: the distance to the target
+
+
 def save_pictures(
     trainer: Trainer,
     X: Sequence[Sequence[float]],
@@ -254,25 +288,30 @@ def save_pictures(
         ),
         "training curves": plot_history(trainer.history, folder / "training_curves"),
     }
-    # The sample the model finds hardest (the largest loss), run forward, and backward from the
-    # output it decides by: the pictures carry that sample's numbers and d(output)/d(part), which
-    # is not zero even when training has driven every loss to 0. The neuron drawn is the first
-    # layer's most influential one on that sample (the largest |d(output)/d(bias)|).
-    model = trainer.model
-    with no_grad():
-        losses = [trainer.loss_fn([model(x)], [t], reduction="sum").data for x, t in zip(X, y)]
-    k = losses.index(max(losses))
+    # The sample the model finds hardest: the largest loss, and among equal losses (all 0 once
+    # a hinge loss is met) the smallest margin. A copy of the model is run forward and backward
+    # on it from the output the model decides by, so the pictures carry d(output)/d(part), which
+    # is not zero even when every loss is, and the caller's model is only read. The neuron drawn
+    # is the first layer's most influential one on that sample (the largest |d(output)/d(bias)|).
+    k, margin = hardest_sample(trainer, X, y)
     decided = int(trainer.classify(X[k])) if multiclass else 0
+    model = copy.deepcopy(trainer.model)
     model.zero_grad()
-    out = model(X[k])  # after classify(), so the neurons keep this recorded call
+    out = model(X[k])
     if isinstance(out, list):
         out = out[decided]
     out.backward()
-    network = draw_network(model)
+    point = ", ".join(f"{v:.3g}" for v in X[k])
+    sample = f"training sample {k}\nx = ({point}), class {y[k]:g}, margin {margin:.3g}"
+    shape = " → ".join(str(n) for n in [model.n_inputs, *(len(ly.neurons) for ly in model.layers)])
+    network = draw_network(model, title=f"the trained {shape} network, called on the {sample}")
     pictures["network"] = [network.save(folder / f"network.{fmt}") for fmt in ("svg", "png")]
     neurons = model.layers[0].neurons
     neuron = max(neurons, key=lambda n: abs(n.bias.grad))
-    drawing = draw_neuron(neuron)
+    heading = (
+        f"neuron {neuron.name} ({neuron.activation}) on the hardest {sample} · "
+        "grad = d(model output)/d(this)"
+    )
+    drawing = draw_neuron(neuron, title=heading)
     pictures["neuron"] = [drawing.save(folder / f"neuron.{fmt}") for fmt in ("svg", "png")]
-    model.zero_grad()
     return pictures

@@ -15,10 +15,12 @@ The L2 penalty belongs to the whole batch: it is added once per step, after the 
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -37,6 +39,7 @@ __all__ = [
     "Trainer",
     "encode_labels",
     "head_for",
+    "step_peak_memory",
 ]
 
 LossFn = Callable[..., Value]
@@ -428,3 +431,16 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc)
+
+
+def step_peak_memory(trainer: Trainer, X: Sequence[Any], y: Sequence[Any]) -> tuple[float, int]:
+    """`trainer.step(X, y)` and the peak memory it took in bytes (tracemalloc, after a garbage
+    collection): with accumulation steps, one mini-batch's graph at a time."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        loss = trainer.step(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return loss, peak

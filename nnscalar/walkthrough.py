@@ -17,7 +17,7 @@ from rich.text import Text
 
 from .core import Value
 from .errors import DomainError, ParseError
-from .explain import BackwardStep, ForwardStep, backward_steps, forward_steps, number, replay
+from .explain import BackwardStep, ForwardStep, number, replay, steps
 from .expr import parse
 
 __all__ = ["Score", "Walkthrough"]
@@ -54,8 +54,9 @@ class Walkthrough:
         # Text, not markup: a prompt shows names as they are, with no styling
         self.ask: Ask = ask or (lambda prompt: self.console.input(Text(prompt)))
         self.title = title
-        self.forward: list[ForwardStep] = forward_steps(root)
-        self.steps: list[BackwardStep] = backward_steps(root)
+        records = steps(root)  # one pass over one topological order
+        self.forward: list[ForwardStep] = records.forward
+        self.steps: list[BackwardStep] = records.backward
         self.root_name = self.forward[-1].name
 
     # --- what is printed -------------------------------------------------------------------------
@@ -85,6 +86,7 @@ class Walkthrough:
         title = f"Gradients ∂{self.root_name}/∂node after {count} of {len(self.steps)} steps"
         table = Table(title=Text(title), title_justify="left", min_width=len(title))
         table.add_column("node", style="bold")
+        table.add_column("computed as")
         table.add_column("value", justify="right")
         table.add_column("grad", justify="right")
         table.add_column("")
@@ -98,6 +100,7 @@ class Walkthrough:
                 note, style = "", ""
             table.add_row(
                 Text(step.name),
+                Text(step.formula or "leaf", "" if step.op else "dim"),
                 number(step.value),
                 "·" if grad is None else number(grad),
                 note,
@@ -178,10 +181,16 @@ class Walkthrough:
         """Step forward and back (Enter/n, p, q); returns how many steps were shown at the end."""
         if not self.start():
             return 0
+        # the forward table stays on screen until the learner has read it
+        answer = self._read("Enter: start backward · q: quit › ")
+        if answer is None or answer.lower() in ("q", "quit"):
+            self.console.print("Stopped.")
+            return 0
         index = 0
         while True:
-            self.console.print(self.step_panel(index))
+            # the table first, so the step itself sits right above the prompt on a small screen
             self.console.print(self.grads_table(index + 1))
+            self.console.print(self.step_panel(index))
             last = index == len(self.steps) - 1
             answer = self._read(f"{'last step · ' if last else ''}{KEYS} › ")
             if answer is None or answer.lower() in ("q", "quit"):

@@ -63,6 +63,10 @@ def test_sine_regression_fits(tmp_path: Path) -> None:
     assert numbers(lines[0])[0] < 0.03
     assert numbers(lines[1])[0] < 0.5
     assert (tmp_path / "sine.png").exists()
+    svg = (tmp_path / "sine.svg").read_text()  # text stays text in nnscalar's SVGs
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "a 1 → 12 → 12 → 1 tanh network fits y = sin x (40 epochs, Adam)" in texts
+    assert "x" in texts and "y" in texts  # the axes say what they are
 
 
 def test_every_optimizer_trains_and_is_plotted(tmp_path: Path) -> None:

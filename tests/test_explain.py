@@ -279,3 +279,28 @@ def test_fused_and_expanded_neurons_give_the_same_leaf_gradients() -> None:
         replayed = replay(backward_steps(root))
         grads.append([replayed[p] for p in model.parameters()])
     assert grads[0] == grads[1]
+
+
+def test_the_records_come_from_one_topological_order(monkeypatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from nnscalar import explain
+    from nnscalar.page import StepPage
+    from nnscalar.walkthrough import Walkthrough
+
+    root = parse("tanh(x*w + b) * x").build({"x": 2.0, "w": -3.0, "b": 6.88})
+    calls = []
+    real = explain.topological_order
+    monkeypatch.setattr(explain, "topological_order", lambda r: calls.append(r) or real(r))
+    records = explain.steps(root)
+    assert len(calls) == 1
+    assert [s.text for s in records.forward] == [s.text for s in explain.forward_steps(root)]
+    assert [s.forward for s in records.backward] == [s.forward for s in backward_steps(root)]
+    assert records.names == explain.node_names(root)
+    calls.clear()
+    backward_steps(root)
+    Walkthrough(root, console=Console(file=io.StringIO()))
+    StepPage(root)
+    assert len(calls) == 3  # one each

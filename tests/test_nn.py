@@ -319,3 +319,14 @@ def test_a_neurons_weights_and_bias_can_be_set() -> None:
     with pytest.raises(NonFiniteError):
         neuron.weights = [7.0, float("nan")]
     assert neuron.weights[0].data == 3.0  # nothing set when one of them is refused
+
+
+def test_models_and_neurons_show_their_picture_inline_in_jupyter():
+    from nnscalar import draw_network, draw_neuron
+
+    mlp = MLP(2, [3, 1], seed=0)
+    mlp([0.5, -1.0])
+    neuron = mlp.layers[0].neurons[0]
+    assert mlp._repr_svg_() == draw_network(mlp).svg()
+    assert neuron._repr_svg_() == draw_neuron(neuron).svg()
+    assert "<svg" in mlp._repr_svg_() and "weight: blue &gt; 0" in neuron._repr_svg_()

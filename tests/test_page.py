@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,16 +18,6 @@ from nnscalar.nn import MLP, Neuron
 from nnscalar.page import StepPage
 from nnscalar.render import draw
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NEURON = "tanh(x1*w1 + x2*w2 + b)"
 NEURON_VALUES = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.88}
 
@@ -99,30 +88,18 @@ def test_save_writes_utf8(tmp_path: Path) -> None:
         StepPage(_neuron()).save(tmp_path / "nowhere" / "walk.html")
 
 
-def test_the_graph_is_never_drawn_larger_than_its_own_size() -> None:
+def test_the_graph_fills_its_box_up_to_two_and_a_half_times_its_size() -> None:
     text = StepPage(parse("x*y").build({"x": 2.0, "y": 3.0})).html()
     (head,) = re.findall(r"<svg[^>]*>", text)
-    width = re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', head).group(1)
-    assert f'style="max-width: {round(float(width))}pt"' in head
+    width = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+)', head).group(1))
+    assert f'style="max-width: {2.5 * round(width):.0f}pt"' in head
     assert ' width="' not in head and ' height="' not in head
 
 
 # --- in the browser -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(
-            f"Debian chromium is not installed at {CHROMIUM}: `apt install chromium` "
-            "(make test installs it when run as root)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+# the `browser` fixture (Debian's Chromium through playwright) is in conftest.py
 
 
 def _open(browser: object, root: Value, tmp_path: Path) -> tuple[object, list[str]]:
@@ -242,6 +219,8 @@ def test_quiz_hides_grads_until_answered(browser: object, tmp_path: Path) -> Non
     ) == ["right", "wrong"]
     assert page.text_content("#score") == "Score: 3 of 4"
     assert "grad of y: 0.0 + 3.0 = 3.0" in page.text_content("#equations")
+    # a miss says what was given and what the gradient is, as the terminal quiz does
+    assert page.text_content(".term .wrong") == "✗ you gave 2, the gradient is 3.0"
     assert problems == []
     page.close()
 
@@ -267,3 +246,65 @@ def test_quiz_asks_once_for_a_parent_used_twice(browser: object, tmp_path: Path)
     assert page.text_content("#grad-v0") == "6.0"
     assert problems == []
     page.close()
+
+
+def test_the_gradient_flows_back_along_the_highlighted_edges(
+    browser: object, tmp_path: Path
+) -> None:
+    root = parse("x*y + x").build({"x": 3.0, "y": -2.0})
+    page, problems = _open(browser, root, tmp_path)
+    page.keyboard.press("ArrowRight")
+    edges = page.eval_on_selector_all(
+        "g.edge.current",
+        """els => els.map(g => [getComputedStyle(g.querySelector('path')).animationName,
+                                getComputedStyle(g.querySelector('path')).strokeDasharray,
+                                g.querySelector('polygon') ?
+                                  getComputedStyle(g.querySelector('polygon')).display : ''])""",
+    )
+    # dashes run from the node back to its parents; the forward arrowheads are hidden
+    assert edges == [["gradflow", "9px, 5px", "none"]] * 3
+    # gradients take the sign colours: n2's 1.0 is blue, after step 2 x's -1.0 is red
+    assert page.get_attribute("#label-v3", "class") == "grad filled pos"
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("#label-v0", "class") == "grad filled neg fresh"
+    assert problems == []
+    page.close()
+
+
+def test_the_graph_zooms_and_pans(browser: object, tmp_path: Path) -> None:
+    page, problems = _open(browser, _neuron(), tmp_path)
+    box = (
+        "() => { const b = document.querySelector('#graph svg').viewBox.baseVal;"
+        " return [b.x, b.y, b.width, b.height]; }"
+    )
+    x, y, width, height = page.evaluate(box)
+    page.click("#zoom-in")
+    assert page.text_content("#zoom-level") == "125%"
+    zoomed = page.evaluate(box)
+    assert zoomed[2] == pytest.approx(width / 1.25) and zoomed[3] == pytest.approx(height / 1.25)
+    # the centre stays where it was
+    assert zoomed[0] + zoomed[2] / 2 == pytest.approx(x + width / 2)
+    graph = page.query_selector("#graph svg").bounding_box()
+    page.mouse.move(graph["x"] + 200, graph["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(graph["x"] + 300, graph["y"] + 200)
+    page.mouse.up()
+    panned = page.evaluate(box)
+    assert panned[0] < zoomed[0] and panned[1] == pytest.approx(zoomed[1])
+    page.keyboard.press("0")
+    assert page.evaluate(box) == pytest.approx([x, y, width, height])
+    assert page.text_content("#zoom-level") == "100%"
+    assert problems == []
+    page.close()
+
+
+def test_the_page_has_the_sign_legend_in_the_pictures_colours() -> None:
+    from nnscalar.render.colors import NEGATIVE_HEX, POSITIVE_HEX
+
+    text = StepPage(_neuron()).html()
+    legend = re.search(r'<p class="legend">(.*?)</p>', text, flags=re.S).group(1)
+    assert f'<b style="color: {POSITIVE_HEX}">blue &gt; 0</b>' in legend
+    assert f'style="color: {NEGATIVE_HEX}">red &lt; 0</b>' in legend
+    # the gradients under the boxes take the same colours
+    assert f"text.grad.filled.pos {{ fill: {POSITIVE_HEX}; }}" in text
+    assert f"text.grad.filled.neg {{ fill: {NEGATIVE_HEX}; }}" in text

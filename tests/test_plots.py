@@ -58,3 +58,16 @@ def test_bad_inputs_are_refused(tmp_path: Path) -> None:
         boundary_grid(lambda p: 0.0, [[1.0, 2.0, 3.0]], 4, 4)
     with pytest.raises(ShapeError, match="no curves"):
         plot_curves({}, tmp_path / "c")
+
+
+def test_the_hardest_sample_has_the_largest_loss_then_the_smallest_margin():
+    from nnscalar import MLP, SGD, Trainer
+    from nnscalar.plots import hardest_sample
+
+    model = MLP(1, [1], seed=0)  # one linear neuron: score = 2x
+    model.layers[0].neurons[0].weights = [2.0]
+    trainer = Trainer(model, "hinge", SGD(model.parameters(), lr=0.1))
+    # scores 2, 0.6, -4: hinge losses 0, 0.4, 0 — the largest loss wins
+    assert hardest_sample(trainer, [[1.0], [0.3], [-2.0]], [1, 1, -1]) == (1, 0.6)
+    # scores 2, 6, -1.5: every loss 0, so the smallest margin y·score (1.5) decides
+    assert hardest_sample(trainer, [[1.0], [3.0], [-0.75]], [1, 1, -1]) == (2, 1.5)

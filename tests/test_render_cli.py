@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -71,6 +72,7 @@ def test_model_file_draws_the_network(tmp_path):
         "L1_N2",
         "L1_N3",
         "L2_N1",
+        "legend",
         "x1",
         "x2",
     ]
@@ -90,7 +92,15 @@ def test_model_file_draws_the_network(tmp_path):
         ),
         (
             ["--model", "m.json", "--backward"],
-            "--backward needs a graph: an expression or --example, not --model",
+            "--backward needs a graph: an expression, --example, or --model with --input",
+        ),
+        (
+            ["--model", "m.json", "--neuron", "L1.N1"],
+            "--neuron needs one sample: --input X1,X2,... (e.g. --input 0.5,-1)",
+        ),
+        (
+            ["--example", "neuron", "--input", "1,2"],
+            "--input and --neuron go with --model PATH",
         ),
         (
             ["--example", "neuron", "-o", "picture.gif"],
@@ -129,3 +139,16 @@ def test_expressions_without_the_parser_say_what_to_do(monkeypatch, capsys):
         "version does not have yet; draw a built-in example (--example neuron) or a model "
         "(--model model.json)\n"
     )
+
+
+def test_an_expression_names_its_intermediates_as_step_does():
+    result = run("x*y + x", "--set", "x=3,y=-2")
+    assert result.returncode == 0, result.stderr
+    labels = re.findall(r"<td><b>(\w+)</b></td>", result.stdout)
+    assert labels == ["x", "y", "n1", "n2"]  # n1 = x·y, n2 = n1 + x, as in nnscalar step
+    step = subprocess.run(
+        [sys.executable, "-m", "nnscalar", "step", "x*y + x", "--set", "x=3,y=-2", "--all"],
+        capture_output=True,
+        text=True,
+    )
+    assert "n1 = x·y" in step.stdout and "n2 = n1 + x" in step.stdout

@@ -203,10 +203,12 @@ def test_color_by_grad_is_a_diverging_scale():
     out = x * y  # d/dx = -1, d/dy = 2
     out.backward()
     labels = _node_labels(draw(out, color_by="grad").dot)
-    # depth 0.8·√(|grad| / 2) from white toward blue (5, 113, 176) or red (202, 0, 32)
-    assert 'bgcolor="#72afd2"' in labels["v0"]  # -1: depth 0.566, 255 - 250·0.566 = 114
-    assert 'bgcolor="#d5334d"' in labels["v1"]  # +2: depth 0.8, 255 - 53·0.8 = 213
+    # depth 0.8·√(|grad| / 2) from white toward blue (33, 102, 172) for a positive gradient or
+    # red (214, 96, 77) for a negative one: the sign convention of every picture
+    assert 'bgcolor="#e8a59a"' in labels["v0"]  # -1: depth 0.566, 255 - 41·0.566 = 232 (e8)
+    assert 'bgcolor="#4d85bd"' in labels["v1"]  # +2: depth 0.8, 255 - 222·0.8 = 77 (4d)
     assert "grad 2</td>" in labels["legend"] and "grad -2</td>" in labels["legend"]
+    assert "<b>gradient: blue &gt; 0 · red &lt; 0</b>" in labels["legend"]
 
 
 def test_cluster_groups_by_layer_and_neuron():
@@ -228,12 +230,26 @@ def test_collapse_draws_each_neuron_as_one_box():
     neurons = sorted(name for name in labels if name.startswith("n_"))
     assert neurons == ["n_L1_N1", "n_L1_N2", "n_L2_N1"]
     assert "<b>L1.N1</b> ReLU" in labels["n_L1_N1"]
-    assert "<b>L2.N1</b> Σwx+b" in labels["n_L2_N1"]
+    assert "<b>L2.N1</b> linear" in labels["n_L2_N1"]  # its output is z itself
     edges = _edges(text)
     assert ("n_L1_N1", "n_L2_N1") in edges and ("n_L1_N2", "n_L2_N1") in edges
     assert ("in0", "n_L1_N1") in edges and ("in0", "n_L1_N2") in edges
     assert len(edges) == len(set(edges))
     assert "L1.N1.w1" not in text
+
+
+def test_a_collapsed_expanded_network_shares_its_inputs_as_a_fused_one_does():
+    from nnscalar.nn import MLP
+
+    out = MLP(2, [3, 1], seed=0, fused=False)([0.5, -1.0])
+    text = draw(out, collapse=True).dot
+    labels = _node_labels(text)
+    constants = sorted(re.findall(r'^\s*(\w+) \[shape="box".*label="([^"]*)"\];$', text, re.M))
+    assert constants == [("in0", "x1 = 0.5"), ("in1", "x2 = -1")]  # two inputs, not six
+    assert "<b>L2.N1</b> linear" in labels["n_L2_N1"]
+    edges = _edges(text)
+    for j in (1, 2, 3):
+        assert ("in0", f"n_L1_N{j}") in edges and ("in1", f"n_L1_N{j}") in edges
 
 
 def test_unlabelled_parts_of_an_expanded_neuron_join_its_group():

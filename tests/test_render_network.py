@@ -99,3 +99,64 @@ def test_bad_options_are_refused():
         draw_network(MLP(1, [1], seed=0), rankdir="down")
     with pytest.raises(ConfigError, match=r"precision=-1 is not valid"):
         draw_neuron(Neuron(1, seed=0), precision=-1)
+
+
+def _legend(text: str) -> str:
+    return re.search(r"^\s*legend \[.*$", text, flags=re.M).group()
+
+
+def test_every_picture_that_colours_a_sign_has_the_one_legend():
+    from nnscalar import Value, draw
+
+    mlp = MLP(2, [3, 1], seed=0)
+    out = mlp([0.5, -1.0])
+    out.backward()
+    x, w = Value(2.0, label="x"), Value(-1.0, label="w")
+    product = x * w
+    product.backward()
+    pictures = {
+        "graph": draw(product, color_by="grad").dot,
+        "network": draw_network(mlp).dot,
+        "compact network": draw_network(MLP(2, [16, 16, 1], seed=0)).dot,
+        "neuron": draw_neuron(mlp.layers[0].neurons[0]).dot,
+    }
+    for name, text in pictures.items():
+        legend = _legend(text)
+        assert "blue &gt; 0 · red &lt; 0</b>" in legend, name
+    # the network's and the neuron's legends draw a line in each of the edges' colours
+    for name in ("network", "compact network", "neuron"):
+        legend = _legend(pictures[name])
+        assert '<font color="#2166ac"><b>━━━</b></font> weight &gt; 0' in legend, name
+        assert '<font color="#d6604d"><b>━━━</b></font> weight &lt; 0' in legend, name
+
+
+def test_a_big_network_is_drawn_compact_and_landscape():
+    mlp = MLP(2, [16, 16, 1], seed=0)
+    text = draw_network(mlp, show_weights=True).dot
+    # rows 7 / 15 inches apart (7 inches in all), columns 1.7·7 / 3 inches apart
+    assert re.search(r'L1_N1 \[label=<<b>N1</b>>, fillcolor="#e8dff2", pos="3.967,3.5!"', text)
+    assert re.search(r'L3_N1 \[label=<<b>N1</b>>, fillcolor="#d4efd4", pos="11.9,-0!"', text)
+    # the heaviest weight is opaque and 3 points wide; every number is in a tooltip
+    largest = max(
+        (s.weight for layer in mlp.layers for n in layer.neurons for s in n.synapses),
+        key=lambda w: abs(w.data),
+    )
+    edge = [
+        e for e in _edges(text) if e[2].endswith(f'tooltip="{largest.label} = {largest.data:.3g}"')
+    ]
+    assert len(edge) == 1 and 'penwidth="3.00"' in edge[0][2] and 'ff"' in edge[0][2]
+    assert 'arrowhead="none"' in edge[0][2]
+    # weights are written only on the 16 synapses of the output layer, where they fit
+    labels = re.findall(r"^\s*w_(\w+) \[", text, flags=re.M)
+    assert len(labels) == 16 and all(name.endswith("_L3_N1") for name in labels)
+    # small networks keep the roomy layout
+    assert 'pos="2.6,1.25!"' in re.search(r"L1_N1 \[.*", draw_network(MLP(2, [3, 1])).dot).group()
+
+
+def test_a_title_heads_the_network_and_the_neuron():
+    mlp = MLP(2, [3, 1], seed=0)
+    text = draw_network(mlp, title="after training").dot
+    assert 'label="after training", labelloc="t", fontsize="14"' in text.splitlines()[1]
+    assert 'title1 [shape="plaintext"' in text and 'label="hidden layer 1 (relu)"' in text
+    neuron = draw_neuron(mlp.layers[0].neurons[0], title="on sample 3").dot
+    assert 'label="on sample 3", labelloc="t"' in neuron.splitlines()[1]

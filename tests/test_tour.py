@@ -20,6 +20,7 @@ from nnscalar.errors import ConfigError
 from nnscalar.tour import SECTIONS, Section, find_section, run_section
 from nnscalar.tour.page import build_page
 from nnscalar.tour.pager import PROMPT, page, show_section
+from nnscalar.tour.sections import CLOSING
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -243,9 +244,13 @@ def test_pager_stops_after_the_last_section_and_at_end_of_input():
     def eof(prompt):
         raise EOFError
 
-    console = Console(file=io.StringIO(), width=80)
+    console = Console(file=io.StringIO(), width=200)
     assert page([_toy(1), _toy(2)], console, read=lambda prompt: "") == [1, 2]
+    # past the last section the tour closes with where to go next
+    assert " ".join(console.file.getvalue().split()).endswith(CLOSING)  # rich wraps it
+    console = Console(file=io.StringIO(), width=200)
     assert page([_toy(1), _toy(2)], console, read=eof) == [1]
+    assert CLOSING not in console.file.getvalue()  # q or end of input: no send-off
 
 
 def test_show_section_prints_saved_picture_paths(results, tmp_path):
@@ -285,7 +290,15 @@ def test_cli_html_and_pictures(tmp_path):
     assert printed[-1] == "wrote tour.html (11 sections)"
     assert sorted(printed[:-1]) == sorted(f"pics/{p.name}" for p in (tmp_path / "pics").iterdir())
     assert len(printed) - 1 == 8
-    assert '<section id="gradient-accumulation">' in (tmp_path / "tour.html").read_text()
+    page = (tmp_path / "tour.html").read_text()
+    assert '<section id="gradient-accumulation">' in page
+    assert page.endswith(
+        "</section>\n<p><b>That was the tour: eleven concepts, each a few lines "
+        "of nnscalar. Next, do backprop by hand (nnscalar step &quot;tanh(x*w + "
+        "b)&quot; --set x=2,w=-3,b=6.88), try the exercises (nnscalar exercises "
+        "list) or train a network and look at its pictures (nnscalar train)."
+        "</b></p>\n</body></html>\n"
+    )
 
 
 def test_cli_pages_in_a_terminal():

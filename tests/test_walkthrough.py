@@ -59,12 +59,13 @@ def test_show_all_prints_forward_table_every_step_and_final_grads() -> None:
         "Gradients ∂n2/∂node after 2 of 2 steps",
     ):
         assert line in text
-    assert re.search(r"│ x +│ +3\.0 │ +-1\.0 │ updated +│", text)
-    assert re.search(r"│ y +│ +-2\.0 │ +3\.0 │ updated +│", text)
+    assert re.search(r"│ x +│ leaf +│ +3\.0 │ +-1\.0 │ updated +│", text)
+    assert re.search(r"│ y +│ leaf +│ +-2\.0 │ +3\.0 │ updated +│", text)
+    assert re.search(r"│ n1 +│ x·y +│ +-6\.0 │ +1\.0 │ ◀ this step +│", text)  # computed as
 
 
 def test_browse_goes_next_previous_and_ends_after_the_last_step() -> None:
-    walkthrough, out, prompts = _walkthrough(["n", "p", "p", "what", "", ""])
+    walkthrough, out, prompts = _walkthrough(["", "n", "p", "p", "what", "", ""])
     assert walkthrough.browse() == 2
     text = out.getvalue()
     titles = re.findall(r"Step (\d) of 2", text)
@@ -72,14 +73,17 @@ def test_browse_goes_next_previous_and_ends_after_the_last_step() -> None:
     assert "This is the first step." in text
     assert "'what' is not a key here." in text
     assert text.rstrip().endswith("Done: every gradient is filled in, as backward() computes it.")
-    assert prompts[1] == "last step · Enter or n: next · p: previous · q: quit › "
+    assert prompts[0] == "Enter: start backward · q: quit › "  # the forward table stays put
+    assert prompts[2] == "last step · Enter or n: next · p: previous · q: quit › "
 
 
 def test_browse_stops_on_q_and_at_the_end_of_input() -> None:
-    walkthrough, out, _ = _walkthrough(["q"])
+    walkthrough, out, _ = _walkthrough(["", "q"])
     assert walkthrough.browse() == 1
     assert out.getvalue().rstrip().endswith("Stopped.")
-    walkthrough, out, _ = _walkthrough(["n"])
+    walkthrough, out, _ = _walkthrough(["q"])
+    assert walkthrough.browse() == 0 and "Step 1" not in out.getvalue()
+    walkthrough, out, _ = _walkthrough(["", "n"])
     assert walkthrough.browse() == 2
 
 
@@ -127,9 +131,11 @@ def test_a_miss_on_a_parent_used_twice_shows_both_edges() -> None:
     Walkthrough(root, Console(file=out, width=100, color_system=None), lambda p: "3").quiz()
     assert (
         "✗ not quite: you gave 3.0, the gradient is 6.0\n"
-        "  d(a·b)/da = b = 3.0\n  ∂n1/∂x += ∂n1/∂n1 · ∂n1/∂x = 1.0 · 3.0 = 3.0\n"
+        "  d(a·b)/da = b = 3.0\n"
+        "  ∂n1/∂x += grad of the output n1 · local ∂n1/∂x = 1.0 · 3.0 = 3.0\n"
         "  grad of x: 0.0 + 3.0 = 3.0\n"
-        "  d(a·b)/db = a = 3.0\n  ∂n1/∂x += ∂n1/∂n1 · ∂n1/∂x = 1.0 · 3.0 = 3.0\n"
+        "  d(a·b)/db = a = 3.0\n"
+        "  ∂n1/∂x += grad of the output n1 · local ∂n1/∂x = 1.0 · 3.0 = 3.0\n"
         "  grad of x: 3.0 + 3.0 = 6.0"
     ) in out.getvalue()
 
@@ -166,7 +172,7 @@ def test_cli_prints_every_step_when_not_a_terminal(capsys: pytest.CaptureFixture
     assert (code, err) == (0, "")
     assert re.findall(r"Step (\d) of 5", out) == ["1", "2", "3", "4", "5"]
     assert "local     ∂n5/∂n4: d(tanh(a))/da = 1 − out² = 1 − 0.7064² = 0.501" in out
-    assert re.search(r"│ x1 +│ +2\.0 │ +-1\.503 │ updated +│", out)
+    assert re.search(r"│ x1 +│ leaf +│ +2\.0 │ +-1\.503 │ updated +│", out)
 
 
 @pytest.mark.parametrize(
@@ -241,6 +247,9 @@ def _plain(text: str) -> str:
 
 def test_terminal_next_previous_quit() -> None:
     child = _spawn()
+    child.expect_exact("Enter: start backward")  # the forward table waits to be read
+    assert "Step 1" not in _plain(child.before)
+    child.sendline("")
     child.expect_exact("Step 1 of 2: n2 = n1 + x")
     child.expect_exact("Enter or n: next")
     child.sendline("n")

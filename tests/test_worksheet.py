@@ -118,3 +118,16 @@ def test_read_students(tmp_path):
     path.write_text("..\n")
     with pytest.raises(ConfigError, match=r"student id '\.\.' cannot name a folder"):
         read_students(path)
+
+
+def test_the_answer_key_fits_an_a4_page_when_printed(handout, browser):
+    page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+    page.emulate_media(media="print")
+    page.goto((handout / "keys" / "alice" / "answer_key.html").as_uri())
+    widths = page.evaluate(
+        "() => [...document.querySelectorAll('pre')].map(p => [p.scrollWidth, p.clientWidth])"
+    )
+    assert len(widths) >= 14  # a reference answer and a worked solution per exercise
+    assert [w for w in widths if w[0] > w[1]] == []  # no line runs off the page
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 794
+    page.close()

@@ -17,6 +17,17 @@ from .. import __version__
 from ..core import engine_info
 from ..errors import NNScalarError
 
+# What `nnscalar` with no command prints: where a newcomer starts
+START = f"""nnscalar {__version__}: a scalar autograd engine for learning and teaching backprop.
+
+Start here:
+  nnscalar tour        the concepts, one section at a time (Enter: next, q: quit)
+  nnscalar step "tanh(x*w + b)" --set x=2,w=-3,b=6.88
+                       backprop by hand, one node at a time
+  nnscalar train       train a small network; its pictures go to out/
+
+Then: nnscalar exercises list · nnscalar draw --help · every command: nnscalar --help"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand found in this package."""
@@ -41,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
+        print(START)
         return 0
     try:
         return args.run(args)

@@ -15,6 +15,7 @@ EPILOG = """examples:
   nnscalar draw "tanh(x1*w1 + x2*w2 + b)" --set x1=2,x2=0,w1=-3,w2=1,b=6.88 --backward -o g.svg
   nnscalar draw --example neuron --backward --color-by role -o neuron.png
   nnscalar draw --model model.json -o net.svg
+  nnscalar draw --model model.json --input 0.5,-1 --backward --collapse -o call.svg
 Without -o the DOT text is printed (no renderer needed); -o takes .svg, .png, .pdf or .dot."""
 
 
@@ -24,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "draw",
         help="draw a computation graph or a model as SVG, PNG, PDF or DOT",
         description="Draw a computation graph (a typed expression or a built-in example) or a "
-        "saved model's network.",
+        "saved model's network (or, given --input, its graph on that sample).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -45,13 +46,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--cluster", action="store_true", help="group nodes by layer and neuron")
     parser.add_argument("--collapse", action="store_true", help="draw each neuron as one box")
     parser.add_argument("--weights", action="store_true", help="model: write each weight")
+    parser.add_argument(
+        "--input",
+        metavar="X1,X2,...",
+        help="model: draw its computation graph on this sample (output 1), not its network",
+    )
+    parser.add_argument(
+        "--neuron", metavar="NAME", help="model, with --input: that neuron alone (e.g. L1.N1)"
+    )
     parser.add_argument("--precision", type=int, default=4, help="significant digits (4)")
     parser.add_argument("--max-nodes", type=int, default=1500, help="refuse bigger graphs (1500)")
     parser.set_defaults(run=run)
 
 
 def expression_graph(text: str, values: str) -> Value:
-    """The graph of a typed expression with its names set from `NAME=NUMBER,...`."""
+    """The graph of a typed expression with its names set from `NAME=NUMBER,...`; the unnamed
+    intermediates are labelled n1, n2, … as `nnscalar step` names them."""
     try:
         from ..expr import parse, parse_assignments
     except ImportError:
@@ -59,7 +69,14 @@ def expression_graph(text: str, values: str) -> Value:
             "typed expressions need the module nnscalar.expr, which this version does not have "
             "yet; draw a built-in example (--example neuron) or a model (--model model.json)"
         ) from None
-    return parse(text).build(parse_assignments(values) if values.strip() else {})
+    from ..explain import node_names
+
+    root = parse(text).build(parse_assignments(values) if values.strip() else {})
+    # the intermediates get the names `nnscalar step` gives them (n1, n2, …), to cross-reference
+    for node, name in node_names(root).items():
+        if not node.label:
+            node.label = name
+    return root
 
 
 def _drawing(args: argparse.Namespace) -> Drawing:
@@ -72,9 +89,15 @@ def _drawing(args: argparse.Namespace) -> Drawing:
         )
     if args.values and args.expression is None:
         raise ConfigError("--set gives values to the names of an expression; give one too")
-    if args.model is not None:
+    if (args.input is not None or args.neuron is not None) and args.model is None:
+        raise ConfigError("--input and --neuron go with --model PATH")
+    if args.model is not None and args.input is None:
         if args.backward:
-            raise ConfigError("--backward needs a graph: an expression or --example, not --model")
+            raise ConfigError(
+                "--backward needs a graph: an expression, --example, or --model with --input"
+            )
+        if args.neuron is not None:
+            raise ConfigError("--neuron needs one sample: --input X1,X2,... (e.g. --input 0.5,-1)")
         from ..nn import MLP
 
         return draw_network(
@@ -83,7 +106,16 @@ def _drawing(args: argparse.Namespace) -> Drawing:
             precision=args.precision,
             rankdir=rankdir,
         )
-    if args.example is not None:
+    if args.model is not None:
+        from ..expr import parse_numbers
+        from ..nn import MLP
+        from ..pipeline import model_graph
+
+        try:
+            root = model_graph(MLP.load(args.model), parse_numbers(args.input), 1, args.neuron)
+        except ConfigError as exc:  # its messages start with the parameter's name: the option's
+            raise ConfigError(f"--{exc}") from None
+    elif args.example is not None:
         root = example(args.example)
     else:
         root = expression_graph(args.expression, args.values)

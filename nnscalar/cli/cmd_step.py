@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from ..core import Value
+from ..core import Value, topological_order
 from ..errors import ConfigError
 from ..expr import parse, parse_assignments, parse_numbers
 from ._arguments import add_expression_arguments
+
+if TYPE_CHECKING:
+    from ..nn import MLP
+
+MAX_STEPS = 100  # more backward steps than a learner reads; a model beyond it is refused
 
 EPILOG = """examples:
   nnscalar step "tanh(x1*w1 + x2*w2 + b)" --set x1=2,x2=0,w1=-3,w2=1,b=6.88
   nnscalar step "x*y + x" --set x=3,y=-2 --quiz
   nnscalar step "tanh(x*w + b)" --set x=0.5,w=2,b=-1 --html walk.html
-  nnscalar step --model model.json --input 0.5,-1 --all
+  nnscalar step --model out/demo/model.json --input 0.5,-1 --neuron L1.N1
 Keys: Enter or n: next step, p: previous, q: quit. --all prints every step at once (the default
 when the output is not a terminal)."""
 
@@ -38,6 +44,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=1,
         metavar="K",
         help="--model: which output of a multi-output model (1-based, default 1)",
+    )
+    parser.add_argument(
+        "--neuron",
+        metavar="NAME",
+        help="--model: step through one neuron only (e.g. L1.N1), its inputs the numbers the "
+        "layer before gave on this sample",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help=f"--model: step through a graph of more than {MAX_STEPS} steps anyway",
     )
     parser.add_argument(
         "--fused",
@@ -71,20 +88,35 @@ def _graph(args: argparse.Namespace) -> tuple[Value, str]:
     if args.input is None:
         raise ConfigError("--model needs one sample: --input X1,X2,... (e.g. --input 0.5,-1)")
     from ..nn import MLP
+    from ..pipeline import model_graph
 
     model = MLP.load(args.model)
     model.fused = args.fused
     sample = parse_numbers(args.input)
-    # named leaves, so the walkthrough shows x1, x2, ... and their gradients too
-    out = model([Value(x, label=f"x{i + 1}") for i, x in enumerate(sample)])
-    outputs = out if isinstance(out, list) else [out]
-    if not 1 <= args.output <= len(outputs):
-        raise ConfigError(
-            f"--output {args.output}: the model has {len(outputs)} output(s); "
-            f"valid: 1 to {len(outputs)}"
-        )
     shown = ", ".join(str(x) for x in sample)
-    return outputs[args.output - 1], f"{args.model} on input ({shown}), output {args.output}"
+    try:
+        root = model_graph(model, sample, args.output, args.neuron)
+    except ConfigError as exc:  # its messages start with the parameter's name: the option's
+        raise ConfigError(f"--{exc}") from None
+    if args.neuron is not None:
+        return root, f"neuron {args.neuron} of {args.model} on ({shown})"
+    count = sum(1 for node in topological_order(root) if node.parents)
+    if count > MAX_STEPS and not args.force:
+        raise ConfigError(_too_big(model, args, count))
+    return root, f"{args.model} on input ({shown}), output {args.output}"
+
+
+def _too_big(model: MLP, args: argparse.Namespace, count: int) -> str:
+    """Why a model's graph is refused, and what to step through instead."""
+    shape = " → ".join(str(n) for n in [model.n_inputs, *model.sizes])
+    first, last = model.layers[0].neurons[0], model.layers[-1].neurons[0]
+    return (
+        f"the model {shape} makes a graph of {count} backward steps on one sample, more than "
+        f"{MAX_STEPS}: too many to read. Step through one neuron instead: --neuron {first.name} "
+        f"(a first-layer neuron, {first.n_inputs} inputs) or --neuron {last.name} (the output, "
+        f"{last.n_inputs} inputs); or train a small model (nnscalar train --hidden 3 --out "
+        "out/small, then --model out/small/model.json); or pass --force"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

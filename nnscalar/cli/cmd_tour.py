@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from ..files import write_atomic
 from ..tour import SECTIONS, find_section, run_section
+from ..tour.sections import CLOSING
 
 EPILOG = """examples:
   nnscalar tour                      page through the sections (Enter next, p previous, q quit)
@@ -71,4 +73,6 @@ def run(args: argparse.Namespace) -> int:
         result = run_section(section)
         paths = save_pictures(result, args.out) if args.out else []
         show_section(console, result, len(SECTIONS), paths)
+    if len(sections) > 1:
+        console.print(Text(CLOSING, style="bold"))
     return 0

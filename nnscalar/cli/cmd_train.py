@@ -1,26 +1,17 @@
-"""`nnscalar train`: the main job — train an MLP on a toy data set or a CSV, show and save it."""
+"""`nnscalar train`: the main job — train an MLP on a toy data set or a CSV, show and save it.
+
+The job itself is `nnscalar.pipeline`; this module turns the options into a `TrainConfig` and
+prints what the run gives."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from .. import data
-from ..files import write_atomic
 from ..losses import LOSSES
 from ..optim import OPTIMIZERS
-
-DATASETS = {
-    "moons": data.moons,
-    "xor": data.xor,
-    "circles": data.circles,
-    "spirals": data.spirals,
-    "blobs": data.blobs,
-}
+from ..pipeline import DATASETS, SCHEDULES, TrainConfig, prepare
 
 EPILOG = """examples:
   nnscalar train                                   # moons, 2 → 16 → 16 → 1, hinge, Adam
@@ -101,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--lr", type=positive(float), default=0.05, help="learning rate (0.05)")
     add(
         "--schedule",
-        choices=["cosine", "step", "none"],
+        choices=list(SCHEDULES),
         default="cosine",
         help="learning rate: cosine down to 0, halve every quarter of the epochs, or fixed "
         "(cosine)",
@@ -124,86 +115,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _load(args: argparse.Namespace) -> tuple[list, list]:
-    if args.data.startswith("csv:"):
-        target: str | int = args.target
-        try:
-            target = int(args.target)
-        except ValueError:
-            pass
-        X, y = data.load_csv(args.data[4:], target=target)
-        X, _, _ = data.standardize(X)
-        return X, y
-    make = DATASETS[args.data]
-    kwargs = {"n": args.samples, "seed": args.seed}
-    if args.noise is not None:
-        kwargs["std" if args.data == "blobs" else "noise"] = args.noise
-    return make(**kwargs)
+def config(args: argparse.Namespace) -> TrainConfig:
+    """The options as the library's `TrainConfig`."""
+    return TrainConfig(
+        data=args.data,
+        samples=args.samples,
+        noise=args.noise,
+        target=args.target,
+        hidden=tuple(args.hidden),
+        activation=args.activation,
+        loss=args.loss,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        schedule=args.schedule,
+        l2=args.l2,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        accumulation_steps=args.accumulation_steps,
+        test_size=args.test_size,
+        seed=args.seed,
+        out=args.out,
+        pictures=not args.no_pictures,
+        quiet=args.quiet,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train as the options say, print the results and where every file went."""
+    """Train as the options say (`pipeline.run`), print the results and where every file went."""
     from rich.console import Console
     from rich.table import Table
 
-    from ..nn import MLP
-    from ..optim import CosineLR, StepLR, make_optimizer
-    from ..train import Trainer, encode_labels, head_for
-
     console = Console()
-    X, y = _load(args)
-    y, decide = encode_labels(y, args.loss)
-    head = head_for(args.loss)
-    n_classes = len(set(y))
-    n_outputs = n_classes if args.loss == "ce" else 1
-    X_train, X_test, y_train, y_test = data.train_test_split(
-        X, y, test_size=args.test_size, seed=args.seed
-    )
-    model = MLP(
-        len(X[0]),
-        [*args.hidden, n_outputs],
-        activation=args.activation,
-        output_activation=head.output_activation,
-        seed=args.seed,
-    )
-    optimizer = make_optimizer(args.optimizer, model.parameters(), lr=args.lr)
-    schedule = {
-        "cosine": lambda: CosineLR(optimizer, t_max=args.epochs),
-        "step": lambda: StepLR(optimizer, step_size=max(1, args.epochs // 4), gamma=0.5),
-        "none": lambda: None,
-    }[args.schedule]()
-    trainer = Trainer(
-        model, args.loss, optimizer, args.accumulation_steps, l2=args.l2, decide=decide
-    )
-    shape = " → ".join(str(k) for k in (len(X[0]), *args.hidden, n_outputs))
-    console.print(
-        f"[bold]training[/] an MLP {shape} ({model.num_parameters()} parameters, "
-        f"{args.activation}) on {args.data}: {len(X_train)} training and {len(X_test)} test "
-        f"samples, {args.loss} loss, {args.optimizer} lr={args.lr:g}, batch {args.batch_size}"
-        f" in {args.accumulation_steps} mini-batch(es)",
-        soft_wrap=True,
-    )
-    start = time.perf_counter()
-    trainer.fit(
-        X_train,
-        y_train,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        validation=(X_test, y_test),
-        schedule=schedule,
-        quiet=args.quiet,
-    )
-    seconds = time.perf_counter() - start
-    results = {
-        "train": trainer.evaluate(X_train, y_train),
-        "test": trainer.evaluate(X_test, y_test),
-    }
+    job = prepare(config(args))
+    console.print(f"[bold]training[/] {job.description}", soft_wrap=True)
+    results = job.fit()
 
-    table = Table(title=f"after {len(trainer.history)} epochs ({seconds:.1f} s)")
+    table = Table(title=f"after {len(job.trainer.history)} epochs ({job.seconds:.1f} s)")
     table.add_column("set")
     table.add_column("samples", justify="right")
     table.add_column("loss", justify="right")
+    decide = job.trainer.decide
     if decide:
         table.add_column("accuracy", justify="right")
     for name, result in results.items():
@@ -213,22 +164,8 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(*row)
     console.print(table)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {"model": [out / "model.json"], "history": [out / "history.json"]}
-    model.save(files["model"][0])
-    write_atomic(
-        files["history"][0], json.dumps([r.as_dict() for r in trainer.history], indent=1) + "\n"
-    )
-    two_d = len(X[0]) == 2 and bool(decide)
-    if not args.no_pictures:
-        from ..plots import plot_history, save_pictures
-
-        if two_d:
-            files.update(save_pictures(trainer, X_train, y_train, out))
-        else:
-            files["training curves"] = plot_history(trainer.history, out / "training_curves")
-    if two_d and not args.quiet:
+    files = job.save()
+    if job.two_d and not args.quiet:
         from ..plots import terminal_boundary
 
         console.print(
@@ -236,7 +173,9 @@ def run(args: argparse.Namespace) -> int:
             "its true class)"
         )
         console.print(
-            terminal_boundary(trainer.score, X_train, y_train, multiclass=decide == "argmax")
+            terminal_boundary(
+                job.trainer.score, job.X_train, job.y_train, multiclass=decide == "argmax"
+            )
         )
     for name, paths in files.items():
         console.print(

@@ -39,7 +39,7 @@ def paths_to(root: Value, leaf: Value) -> list[list[Step]]:
 def _name(node: Value) -> str:
     if node.label:
         return node.label
-    return f"the {ops.OPS[node.op].title} node" if node.op else "a leaf"
+    return f"the {ops.op_of(node).title} node" if node.op else "a leaf"
 
 
 def describe_step(node: Value, index: int) -> str:
@@ -47,7 +47,7 @@ def describe_step(node: Value, index: int) -> str:
     with the operands' own names."""
     parent = node.parents[index]
     names = {"out": _name(node)}
-    if ops.OPS[node.op].arity == 2:
+    if ops.op_of(node).arity == 2:
         for role, operand in zip("ab", ops.operands(node)):
             names[role] = _name(operand) if isinstance(operand, Value) else f"{operand:g}"
     formula = ops.pretty(ops.derivative_formula(node, index))

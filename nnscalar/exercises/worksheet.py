@@ -38,7 +38,9 @@ Items = Sequence[tuple[int, Exercise]]  # (number as listed, exercise)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _CSS = """body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;line-height:1.5}
-h2{border-top:1px solid #ccc;padding-top:1rem}pre{background:#f6f6f6;padding:.6rem}
+h2{border-top:1px solid #ccc;padding-top:1rem}
+pre{background:#f6f6f6;padding:.6rem;white-space:pre-wrap;overflow-wrap:anywhere}
+img{max-width:100%;height:auto}
 .graph svg{max-width:100%;height:auto}.answer{border:1px dashed #999;min-height:4rem;
 padding:.5rem}@media print{details{display:none}h2{break-before:auto}}"""
 

@@ -7,12 +7,13 @@ boxes; the fused neuron op `Σwx+b` is one box; `cluster` and `collapse` read ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..core import Value, topological_order
 from ..errors import ConfigError, RenderError, describe
-from ..ops import OPS, operands
+from ..ops import OPS, op_of, operands
 from . import dot
 from .colors import CONSTANT_COLOR, HIGHLIGHT, ROLE_COLORS, grad_color, grad_legend, role_legend
 from .drawing import Drawing
@@ -23,8 +24,7 @@ __all__ = ["draw"]
 RANKDIRS = ("LR", "TB", "RL", "BT")
 COLOR_BY = (None, "role", "grad")
 MAX_NODES = 1500
-# Operand order matters for these: their edges say which operand is `a` and which is `b`.
-_ORDERED = {"-", "/", "**", "rsub", "rdiv", "rpow"}
+_WEIGHT_LABEL = re.compile(r"^L\d+\.N\d+\.w(\d+)$")
 
 
 @dataclass
@@ -197,7 +197,7 @@ def _value_node(name: str, node: Value, role: str, options: _Options) -> str:
 
 
 def _op_node(name: str, node: Value, precision: int) -> str:
-    op = OPS[node.op]
+    op = op_of(node)
     text = dot.html(op.symbol)
     if op.param:
         text += f'<br/><font point-size="8">{op.param} {dot.number(node.arg, precision)}</font>'
@@ -245,27 +245,51 @@ def _draw_operands(
             if isinstance(x, Value):
                 _connect_value(picture, names[x], head, once)
             else:
-                # A layer's plain-number inputs are the same for all its neurons: one box each.
-                key = (i, x)
-                if key not in shared_inputs:
-                    shared_inputs[key] = f"in{len(shared_inputs)}"
-                    text = f"x{i} = {dot.number(x, options.precision)}"
-                    picture.add(None, _constant_node(shared_inputs[key], text))
-                picture.connect(shared_inputs[key], head, once=True)
+                _shared_input(picture, shared_inputs, i, x, head, options)
         _connect_value(picture, names[node.parents[-1]], head, once)
         return
     items = list(operands(node))
     if node.op == "sum" and node.arg is not None:
         items.append(node.arg)
-    ordered = node.op in _ORDERED and len(items) == 2
+    # where operand order matters (the op table says), the edges say which is `a` and which `b`
+    ordered = node.op in OPS and OPS[node.op].ordered and len(items) == 2
     for position, item in enumerate(items):
         attrs = {"label": "ab"[position]} if ordered and not once else {}
         if isinstance(item, Value):
             _connect_value(picture, names[item], head, once, **attrs)
+        elif once and _input_index(node) is not None:
+            # wᵢ·xᵢ of an expanded neuron, drawn collapsed: xᵢ is the layer's input i, one box
+            # shared by every neuron of the layer, as for fused neurons
+            _shared_input(picture, shared_inputs, _input_index(node), item, head, options)
         else:
             constant = f"{prefix}_c{position}"
             picture.add(place, _constant_node(constant, dot.number(item, options.precision)))
             picture.connect(constant, head, **attrs)
+
+
+def _shared_input(
+    picture: _Picture,
+    shared_inputs: dict[tuple[int, float], str],
+    i: int,
+    x: float,
+    head: str,
+    options: _Options,
+) -> None:
+    """A layer's plain-number input i is the same for all its neurons: one box `xi = …` each."""
+    key = (i, x)
+    if key not in shared_inputs:
+        shared_inputs[key] = f"in{len(shared_inputs)}"
+        text = f"x{i} = {dot.number(x, options.precision)}"
+        picture.add(None, _constant_node(shared_inputs[key], text))
+    picture.connect(shared_inputs[key], head, once=True)
+
+
+def _input_index(node: Value) -> int | None:
+    """i when `node` is wᵢ·x of an expanded neuron (a weight labelled `L1.N3.wi` times a number)."""
+    if node.op != "*" or len(node.parents) != 1:
+        return None
+    match = _WEIGHT_LABEL.match(node.parents[0].label)
+    return int(match.group(1)) if match else None
 
 
 def _connect_value(picture: _Picture, tail: str, head: str, once: bool, **attrs: object) -> None:
@@ -288,8 +312,10 @@ def _draw_neurons(
     highlighted = {collapsed[v] for v in options.highlight if v in collapsed}
     for group, out in outputs.items():
         title = f"<b>{dot.html(group)}</b>"
-        if out.op:
-            title += f" {dot.html(OPS[out.op].symbol)}"
+        if out.label.endswith(".z"):  # a linear neuron: its output is z, the sum itself
+            title += " linear"
+        elif out.op:
+            title += f" {dot.html(op_of(out).symbol)}"
         cells = [f"<td>{title}</td>", *_cells(out, options, label=False)]
         role = "output" if out is options.root else "neuron"
         picture.roles.add(role)

@@ -15,6 +15,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from .runner import SectionResult
+from .sections import CLOSING
 
 __all__ = ["build_page"]
 
@@ -66,5 +67,7 @@ def build_page(results: Sequence[SectionResult], title: str = "nnscalar — conc
             for p in r.pictures
         ]
         parts.append("</section>")
+    if len(results) > 1:
+        parts.append(f"<p><b>{html.escape(CLOSING)}</b></p>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -17,6 +17,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from .runner import Section, SectionResult, run_section
+from .sections import CLOSING
 
 __all__ = ["PROMPT", "page", "save_pictures", "show_section"]
 
@@ -87,6 +88,8 @@ def page(
         if key == "q":
             break
         i = max(i - 1, 0) if key == "p" else i + 1
+    if i == len(sections) and len(sections) > 1:
+        console.print(Text(CLOSING, style="bold"))
     return shown
 
 

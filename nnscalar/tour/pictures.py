@@ -139,6 +139,14 @@ def activation_curves(
         ax.plot(xs, slopes, color=_PATH_COLORS[0], ls="--", label="f′(x)")
         ax.set_title(name)
         ax.set_ylim(-2.0, 4.0)
+        if name == "leaky_relu":  # its slope left of 0 is too small to see here: zoom in
+            inset = ax.inset_axes((0.2, 0.52, 0.4, 0.34))
+            left = [x for x in xs if x <= 0.0]
+            inset.plot(left, values[: len(left)], color=_PATH_COLORS[1])
+            inset.set_title("zoom on x < 0: slope 0.01", fontsize=7)
+            inset.set_xticks([-4.0, 0.0])
+            inset.set_yticks([-0.04, 0.0])
+            inset.tick_params(labelsize=6)
         if i == 0:
             ax.legend(loc="upper left", fontsize=8)
     return Picture(

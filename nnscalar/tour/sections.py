@@ -350,7 +350,10 @@ OPTIMIZATION = Section(
     "keeps a running velocity; RMSprop divides each step by the root of recent squared "
     "gradients; Adam combines both. Here each runs on the same 2-D loss surface "
     "f(x, y) = 0.1x² + 2y², a long narrow valley, from the same start: the parameters are the "
-    "two Values x and y.",
+    "two Values x and y. Adam ends worst here, and that is worth seeing: its step is about lr "
+    "in size whatever the gradient (m̂/√v̂ is near ±1), so with lr 0.4 it still strides 0.4 "
+    "past the bottom where the others slow down with the gradient; a smaller lr or a schedule "
+    "(`CosineLR`) lets it settle.",
     _code("""
         from nnscalar import Value
         from nnscalar.optim import SGD, Adam, RMSprop
@@ -399,15 +402,13 @@ GRADIENT_ACCUMULATION = Section(
     "one optimizer step at the end. The parameters come out the same as with the full batch, "
     "while only one mini-batch's graph is alive at a time: a smaller peak memory.",
     _code("""
-        import tracemalloc
-
         from nnscalar import topological_order
         from nnscalar.data import moons
         from nnscalar.losses import mse
         from nnscalar.nn import MLP
         from nnscalar.optim import SGD
         from nnscalar.tour.pictures import TimelineEvent, accumulation_timeline
-        from nnscalar.train import Trainer
+        from nnscalar.train import Trainer, step_peak_memory
 
         X, y = moons(n=64, noise=0.1, seed=1)
         k = 4
@@ -437,10 +438,7 @@ GRADIENT_ACCUMULATION = Section(
             model = MLP(2, [16, 16, 1], activation="tanh", seed=0)
             trainer = Trainer(model, mse, SGD(model.parameters(), lr=0.1),
                               accumulation_steps=accumulation_steps)
-            tracemalloc.start()
-            trainer.step(X, y)
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
+            _, peak = step_peak_memory(trainer, X, y)  # in bytes, measured by tracemalloc
             return [p.data for p in model.parameters()], peak
 
         full, full_peak = one_step(1)
@@ -458,6 +456,13 @@ GRADIENT_ACCUMULATION = Section(
     numbers=("full", "accumulated", "by_hand", "difference", "full_peak", "accumulated_peak"),
     pictures=("picture",),
     captions=("forward and backward per mini-batch, the gradient summing up, one update",),
+)
+
+# The tour's last words: where a learner goes next
+CLOSING = (
+    "That was the tour: eleven concepts, each a few lines of nnscalar. Next, do backprop by hand "
+    '(nnscalar step "tanh(x*w + b)" --set x=2,w=-3,b=6.88), try the exercises (nnscalar '
+    "exercises list) or train a network and look at its pictures (nnscalar train)."
 )
 
 SECTIONS: tuple[Section, ...] = (
