@@ -14,7 +14,9 @@ WEIGHTED = all_exercises()[0]  # weighted-input: answer `z`
 
 
 def _run(source: str, limits: Limits = LIMITS) -> tuple[str, str, str]:
-    outcome = run_jobs([Job("weighted-input", source, "answer.py", 1)], limits)[0]
+    outcome = run_jobs(
+        [Job("weighted-input", source, "answer.py", {"names": ["z"]}, kind="numbers")], limits
+    )[0]
     return outcome.status, outcome.error, outcome.output
 
 
@@ -149,10 +151,10 @@ def test_output_around_the_checker_is_kept_apart():
 
 def test_after_a_killed_job_the_next_jobs_still_run():
     jobs = [
-        Job("weighted-input", "x = 10 ** (10 ** 9)\n", "a.py", 1),
-        Job("weighted-input", "z = 5.5\n", "b.py", 1),
-        Job("weighted-input", "import os\nos._exit(1)\n", "c.py", 1),
-        Job("weighted-input", "z = 1.0\n", "d.py", 1),
+        Job("weighted-input", "x = 10 ** (10 ** 9)\n", "a.py", {"names": ["z"]}, kind="numbers"),
+        Job("weighted-input", "z = 5.5\n", "b.py", {"names": ["z"]}, kind="numbers"),
+        Job("weighted-input", "import os\nos._exit(1)\n", "c.py", {"names": ["z"]}, kind="numbers"),
+        Job("weighted-input", "z = 1.0\n", "d.py", {"names": ["z"]}, kind="numbers"),
     ]
     outcomes = run_jobs(jobs, LIMITS)
     assert [o.status for o in outcomes] == ["timeout", "ok", "exit", "ok"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -11,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import ConfigError
-from ..exercises import Limits, all_exercises, check_files, find, seed_of
+from ..exercises import Limits, all_exercises, check_files, find, isolation, seed_of
 from ..exercises.model import Exercise
 from ..render import draw
 from .cmd_train import positive
@@ -25,7 +26,8 @@ EPILOG = """examples:
   nnscalar exercises check 6 my_op.py --seed 649198393
   nnscalar exercises list --path my_exercises/
 An answers file has one `name = number` line per asked value; code exercises take a .py file,
-run in a sandbox (time and memory limits, no network, no processes)."""
+run in a sandbox (bubblewrap where installed: read-only system, private scratch folder, no
+network; time and memory limits)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -118,6 +120,8 @@ def _check(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
     limits = Limits(time=args.time_limit)
+    if path.suffix == ".py" and isolation.warning(isolation.choose(limits.isolation)):
+        print(isolation.warning(isolation.choose(limits.isolation)), file=sys.stderr)
     seed = seed_of(args.seed)
     result = check_files([(exercise, path, seed)], limits, args.path)[0]
     console = Console()

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from ..exercises import Limits, all_exercises, seed_of
+from ..errors import ConfigError
+from ..exercises import Limits, all_exercises, isolation, seed_of
 from ..exercises.grading import Grade, find_submissions, grade_all, write_grades
+from ..exercises.sandbox import MAX_TIME, stop_all
+from ..exercises.variants import read_course_secret
 from .cmd_train import positive
 from .cmd_worksheet import add_path_argument, select
 
@@ -54,8 +62,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--memory-mb", type=positive(int), default=512, help="per student process (512)"
     )
+    parser.add_argument(
+        "--isolation",
+        choices=isolation.MODES,
+        default="auto",
+        help="how student code is isolated: bwrap (bubblewrap), container (the platform's "
+        "container is the boundary), none; auto: bwrap when it works (auto)",
+    )
+    parser.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="grade even where no isolation exists: student code then runs as you (dangerous)",
+    )
+    parser.add_argument(
+        "--course-secret",
+        metavar="FILE",
+        help="the course secret file the worksheets were written with (graded variants)",
+    )
     add_path_argument(parser)
     parser.set_defaults(run=run)
+
+
+@contextmanager
+def _children_die_with_us() -> Iterator[None]:
+    """SIGTERM / SIGINT to the grader kill every sandboxed child, then end the command."""
+
+    def stop(signum: int, frame: object) -> None:
+        stop_all()
+        raise KeyboardInterrupt
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,25 +104,35 @@ def run(args: argparse.Namespace) -> int:
     exercises = all_exercises(args.path)
     items = [(n, exercises[n - 1]) for n in select(args.exercises, len(exercises))]
     console = Console()
+    if args.time_limit is not None and args.time_limit > MAX_TIME:
+        raise ConfigError(f"--time-limit {args.time_limit:g} is too long; at most {MAX_TIME:g} s")
+    requested = "none" if args.no_isolation and args.isolation == "auto" else args.isolation
+    mode = isolation.choose(requested)
+    if isolation.warning(mode):
+        print(isolation.warning(mode), file=sys.stderr)
     total = len(find_submissions(args.submissions))
     done: list[Grade] = []
 
     def progress(grade: Grade) -> None:
         done.append(grade)
         console.print(
-            f"[dim]{len(done)}/{total}[/] {grade.student}: {grade.total:g}", highlight=False
+            f"[dim]{len(done)}/{total}[/] {escape(grade.student)}: {grade.total:g}",
+            highlight=False,
         )
 
-    grades = grade_all(
-        args.submissions,
-        items,
-        seed_of(args.seed),
-        args.seed_from_name,
-        jobs=args.jobs,
-        limits=Limits(time=args.time_limit, memory_mb=args.memory_mb),
-        paths=args.path,
-        progress=progress,
-    )
+    with _children_die_with_us():
+        grades = grade_all(
+            args.submissions,
+            items,
+            seed_of(args.seed),
+            args.seed_from_name,
+            jobs=args.jobs,
+            limits=Limits(time=args.time_limit, memory_mb=args.memory_mb, isolation=mode),
+            paths=args.path,
+            progress=progress,
+            allow_unisolated=args.no_isolation,
+            secret=read_course_secret(args.course_secret) if args.course_secret else None,
+        )
     table_path = write_grades(args.out, grades, items)
     table = Table(title=f"grades ({len(grades)} students)")
     table.add_column("student")
@@ -94,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
             points = grade.points(number)
             color = "green" if points == 1 else "red" if points == 0 else "yellow"
             cells.append(f"[{color}]{points:g}[/]")
-        table.add_row(grade.student, *cells, f"{grade.total:g}/{len(items)}")
+        table.add_row(escape(grade.student), *cells, f"{grade.total:g}/{len(items)}")
     console.print(table)
     console.print(f"Wrote {table_path} and results.json per student in {args.out}/.")
     return 0

@@ -9,6 +9,7 @@ from ..core import Value
 from ..errors import ConfigError
 from ..expr import parse, parse_assignments, parse_numbers
 from ._arguments import add_expression_arguments
+from .cmd_train import positive
 
 EPILOG = """examples:
   nnscalar step "tanh(x1*w1 + x2*w2 + b)" --set x1=2,x2=0,w1=-3,w2=1,b=6.88
@@ -52,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mode.add_argument("--html", metavar="PATH", help="write the interactive page to PATH")
     parser.add_argument(
         "--tolerance",
-        type=float,
+        type=positive(float),
         default=0.01,
         help="quiz: relative tolerance of an answer (default 0.01)",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -62,7 +63,7 @@ def positive(kind: type) -> Callable[[str], Any]:
             value = kind(text)
         except ValueError:
             value = None
-        if value is None or not value > 0:
+        if value is None or not value > 0 or not math.isfinite(value):
             what = "an int" if kind is int else "a number"
             raise argparse.ArgumentTypeError(f"{text!r} is not valid; valid: {what} > 0")
         return value

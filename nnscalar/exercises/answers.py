@@ -20,6 +20,7 @@ _LINE = re.compile(r"\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<sep>[=:])\s*(?P<v
 def parse_answers(text: str, source: str = "<answers>") -> dict[str, float]:
     """`"z = 1.5\\ndL_da = -2 * 3"` as `{"z": 1.5, "dL_da": -6.0}`; a bad line is a ParseError."""
     answers: dict[str, float] = {}
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark some editors save
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0]
         if not line.strip():
@@ -58,7 +59,7 @@ def read_answers(path: str | Path) -> dict[str, float]:
     """The answers in the file at `path` (see `parse_answers`)."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ParseError(f"{file}: cannot be read: {exc}") from None
     return parse_answers(text, str(file))

@@ -13,6 +13,8 @@ from .sandbox import Job, Limits, Outcome, run_jobs
 
 __all__ = ["check_answer", "check_files", "check_sources", "outcome_result"]
 
+MAX_FILE_BYTES = 1024 * 1024  # an answer file larger than this is not read
+
 
 def _normalized(answer: Mapping[str, Any]) -> dict[str, Any]:
     """Whole numbers as floats (a notebook's `2` is the answer 2.0); everything else as given."""
@@ -25,7 +27,7 @@ def check_answer(exercise: Exercise, answer: Mapping[str, Any], seed: int) -> Ch
     Code runs in this process (a notebook's own kernel); files are checked by `check_files`.
     """
     if exercise.probe is not None:
-        return exercise.check(exercise.probe(answer, seed), seed)
+        return exercise.check(exercise.probe(answer, exercise.probe_input(seed)), seed)
     return _with_unknown_names(exercise, _normalized(answer), seed)
 
 
@@ -46,7 +48,16 @@ def outcome_result(exercise: Exercise, outcome: Outcome, seed: int) -> CheckResu
     """The check of what a sandboxed run gave: the parts, or why the code could not be checked."""
     if outcome.status != "ok":
         return CheckResult(exercise.id, error=outcome.error, output=outcome.output)
-    result = exercise.check(_normalized(outcome.data), seed)
+    try:  # what came back is the student's, whatever its shape: it fails this answer only
+        result = exercise.check(_normalized(outcome.data), seed)
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        return CheckResult(
+            exercise.id,
+            error=f"what the code gave could not be checked ({reason}); give the names and "
+            "functions the exercise asks for",
+            output=outcome.output,
+        )
     return CheckResult(result.exercise, result.parts, result.error, outcome.output)
 
 
@@ -63,7 +74,9 @@ def check_files(
     unreadable: dict[int, CheckResult] = {}
     for i, (exercise, path, seed) in enumerate(items):
         try:
-            sources.append((exercise, path.name, path.read_text(encoding="utf-8"), seed))
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise OSError(f"it is over {MAX_FILE_BYTES} bytes: not an answer")
+            sources.append((exercise, path.name, path.read_text(encoding="utf-8-sig"), seed))
         except (OSError, UnicodeDecodeError) as exc:
             unreadable[i] = CheckResult(exercise.id, error=f"{path}: cannot be read: {exc}")
             sources.append((exercise, path.name, "", seed))
@@ -83,7 +96,12 @@ def check_sources(
     where: list[int] = []
     for i, (exercise, name, text, seed) in enumerate(items):
         if name.endswith(".py"):
-            jobs.append(Job(exercise.id, text, name, seed, exercise.time_limit))
+            if exercise.probe is None:
+                names = {"names": list(exercise.names(seed))}
+                jobs.append(Job(exercise.id, text, name, names, exercise.time_limit, "numbers"))
+            else:
+                inputs = exercise.probe_input(seed)
+                jobs.append(Job(exercise.id, text, name, inputs, exercise.time_limit, "code"))
             where.append(i)
         elif exercise.probe is not None:
             results[i] = CheckResult(

@@ -134,6 +134,9 @@ class Exercise:
     """One exercise. Every function takes the variant's seed, so one seed is one exercise.
 
     `check(answer, seed)` gets the named numbers (or, for a code exercise, what `probe` returned).
+    A code exercise's `probe(namespace, inputs)` runs in the sandbox on `inputs(seed)`, plain JSON
+    computed by the grader: nothing the student must not see (held-out labels, the answer) goes
+    there. Without `inputs` the probe gets the seed itself (the child can then derive the variant).
     """
 
     id: str
@@ -146,7 +149,8 @@ class Exercise:
     graph: Callable[[int], Any] | None = None
     worked: Callable[[int], str] | None = None
     # Code exercises: runs in the sandbox on the student's names, returns plain JSON data.
-    probe: Callable[[Mapping[str, Any], int], dict[str, Any]] | None = None
+    probe: Callable[[Mapping[str, Any], Any], dict[str, Any]] | None = None
+    inputs: Callable[[int], Any] | None = None  # what the probe is given (JSON), from the seed
     functions: tuple[str, ...] = ()  # what a code answer defines, e.g. ("local_derivative",)
     template: str = ""  # the code a student starts from
     time_limit: float = 5.0
@@ -155,6 +159,10 @@ class Exercise:
     def kind(self) -> str:
         """'numbers' (answered by `name = number` lines) or 'code' (answered by a Python file)."""
         return "numbers" if self.probe is None else "code"
+
+    def probe_input(self, seed: int) -> Any:
+        """What the sandboxed probe is given for `seed`: `inputs(seed)`, else the seed."""
+        return self.inputs(seed) if self.inputs is not None else seed
 
     def names(self, seed: int) -> tuple[str, ...]:
         """The names a numbers answer must give, in order (empty for a code exercise)."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import csv
 import html
+import io
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +22,7 @@ from ..errors import ConfigError
 from ..files import write_atomic
 from ..render import draw
 from .model import Exercise
-from .variants import student_seed
+from .variants import course_secret, graded, student_seed
 
 __all__ = [
     "answer_file_name",
@@ -110,6 +112,8 @@ def _inline(svg: str) -> str:
 
 def _check_line(number: int, exercise: Exercise, seed: int) -> str:
     file = f"answers/{answer_file_name(number, exercise)}"
+    if graded():  # a graded variant cannot be checked without the teacher's secret
+        return f"Answer in `{file}` and hand it in; it is checked when graded."
     return (
         f"Answer in `{file}`; check it with "
         f"`nnscalar exercises check {number} {file} --seed {seed}`."
@@ -143,7 +147,7 @@ def _page(title: str, body: list[str]) -> str:
 
 def worksheet_html(student: str, seed: int, items: Items) -> str:
     """The printable worksheet: statements, pictures inline, hints folded, a box per answer."""
-    md = MarkdownIt("commonmark")
+    md = MarkdownIt("commonmark", {"html": False})  # text from ids and files is never markup
     body = [
         f"<h1>nnscalar exercises: {html.escape(student)}</h1>",
         f"<p>Your seed is <strong>{seed}</strong>.</p>",
@@ -239,7 +243,12 @@ def notebook(
         answer = _cell("code", _answer_cell(number, exercise, seed, filled), f"ex{number}-answer")
         answer["metadata"] = {"nnscalar": {"exercise": exercise.id, "number": number}}
         cells.append(answer)
-        cells.append(_cell("code", f"check({number}, answer)", f"ex{number}-check"))
+        checking = (
+            "# checked when graded (this graded variant needs the teacher's course secret)"
+            if graded() and not filled
+            else f"check({number}, answer)"
+        )
+        cells.append(_cell("code", checking, f"ex{number}-check"))
     return {
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -252,8 +261,14 @@ def notebook(
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text)
+    """A handout or key file, readable by its owner only (the teacher hands them out)."""
+    _private_folder(path.parent)
+    write_atomic(path, text, mode=0o600)
+
+
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
 
 
 def _write_one(
@@ -271,8 +286,9 @@ def _write_one(
     book = json.dumps(notebook(student, seed, items, filled=key, paths=paths), indent=1)
     if key:
         _write(folder / "answer_key.md", answer_key_markdown(student, seed, items))
-        md = MarkdownIt("commonmark").render(answer_key_markdown(student, seed, items))
-        _write(folder / "answer_key.html", _page(f"Answer key: {student}", [md]))
+        md = MarkdownIt("commonmark", {"html": False})  # an id is text, never markup
+        key = md.render(answer_key_markdown(student, seed, items))
+        _write(folder / "answer_key.html", _page(f"Answer key: {student}", [key]))
         _write(folder / "answer_key.ipynb", book + "\n")
     else:
         _write(folder / "worksheet.md", worksheet_markdown(student, seed, items))
@@ -286,10 +302,22 @@ def write_worksheets(
     students: Sequence[str],
     items: Items,
     paths: Sequence[str | Path] = (),
+    secret: str | None = None,
 ) -> list[tuple[str, int]]:
     """Write `students/<id>/` (worksheet, notebook, answer templates) and `keys/<id>/` (answer
-    key, filled notebook, reference answer files) under `out`; returns (student, seed) pairs."""
-    root = Path(out)
+    key, filled notebook, reference answer files) under `out`, readable by the owner only;
+    returns (student, seed) pairs. With a course `secret` the variants are the graded ones."""
+    with course_secret(secret):
+        return _write_all(Path(out), class_seed, students, items, paths)
+
+
+def _write_all(
+    root: Path,
+    class_seed: int,
+    students: Sequence[str],
+    items: Items,
+    paths: Sequence[str | Path],
+) -> list[tuple[str, int]]:
     seeds = []
     for student in students:
         seed = student_seed(class_seed, student)
@@ -297,9 +325,10 @@ def write_worksheets(
         _write_one(root / "students" / name, student, seed, items, key=False, paths=paths)
         _write_one(root / "keys" / name, student, seed, items, key=True, paths=paths)
         seeds.append((student, seed))
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / "seeds.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "seed"])
-        writer.writerows(seeds)
+    _private_folder(root)
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["student", "seed"])
+    writer.writerows(seeds)
+    write_atomic(root / "seeds.csv", table.getvalue(), mode=0o600)
     return seeds
