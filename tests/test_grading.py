@@ -173,3 +173,43 @@ def test_limits_must_be_positive(tmp_path):
     ):
         done = _cli(*args)
         assert done.returncode == 2 and "valid: " in done.stderr and "> 0" in done.stderr
+
+
+def test_non_finite_limits_and_tolerances_are_usage_errors(tmp_path):
+    for args in (
+        ("exercises", "check", "1", "a.txt", "--time-limit", "inf"),
+        ("grade", str(tmp_path), "--time-limit", "nan"),
+        ("step", "x*y", "--at", "x=1,y=2", "--tolerance", "nan"),
+        ("step", "x*y", "--at", "x=1,y=2", "--tolerance", "-0.1"),
+        ("step", "x*y", "--at", "x=1,y=2", "--tolerance", "inf"),
+    ):
+        done = _cli(*args)
+        assert done.returncode == 2 and "is not valid; valid: a number > 0" in done.stderr, args
+
+
+def test_grade_without_isolation_needs_the_teachers_word(submissions, tmp_path):
+    args = ["grade", str(submissions), "--exercises", "1", "--out", str(tmp_path / "g")]
+    refused = _cli(*args, "--isolation", "none")
+    assert refused.returncode == 1
+    assert "refusing to run other people's code without isolation" in refused.stderr
+    assert "--no-isolation" in refused.stderr and not (tmp_path / "g").exists()
+    allowed = _cli(*args, "--no-isolation", "--time-limit", "2")
+    assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stderr.startswith("warning: no isolation")
+
+
+def test_exercises_check_contains_a_hostile_file(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("teacher")
+    attack = tmp_path / "attack.py"
+    attack.write_text(
+        "import sys\nr = sys.modules['nnscalar.exercises.runner']\nr._SCRATCH = '/'\n"
+        f"open({str(notes)!r}, 'w').write('PWNED')\nz = 5.5\n"
+    )
+    done = _cli("exercises", "check", "1", str(attack), "--seed", "1", "--time-limit", "2")
+    assert done.returncode == 1 and "ERROR line 4, in <module>" in done.stdout
+    assert notes.read_text() == "teacher"
+    nan = tmp_path / "nan.py"
+    nan.write_text("def local_derivative(a, out):\n    return float('nan')\n")
+    done = _cli("exercises", "check", "6", str(nan), "--seed", "1")
+    assert done.returncode == 1 and "returned nan, not a finite number" in done.stdout

@@ -270,10 +270,9 @@ def _collect(
                     outcomes.append(_timeout(times[len(outcomes)], stray, limits))
                 else:
                     used = _cpu_seconds(proc)
-                    outcome = _died(code, times[len(outcomes)], stray, limits, isolated)
-                    if outcome.status == "memory" and used >= cpu_limit - 0.5:
-                        outcome = _timeout(times[len(outcomes)], stray, limits, cpu=True)
-                    outcomes.append(outcome)
+                    outcomes.append(
+                        _ended(code, used, cpu_limit, times[len(outcomes)], stray, limits, isolated)
+                    )
                 return
             buffer += chunk
             while b"\n" in buffer and len(outcomes) < len(times):
@@ -377,6 +376,22 @@ def _timeout(seconds: float, stray: bytearray, limits: Limits, cpu: bool = False
         "stopped (an infinite loop, or far too much work?)",
         output=_clip(stray.decode("utf-8", "replace"), limits),
     )
+
+
+def _ended(
+    code: int,
+    used: float,
+    cpu_limit: float,
+    seconds: float,
+    stray: bytearray,
+    limits: Limits,
+    isolated: bool,
+) -> Outcome:
+    """Why the child ended: a kill after using its CPU seconds is a time limit, not memory."""
+    outcome = _died(code, seconds, stray, limits, isolated)
+    if outcome.status == "memory" and used >= cpu_limit - 0.5:
+        return _timeout(seconds, stray, limits, cpu=True)
+    return outcome
 
 
 def _died(code: int, seconds: float, stray: bytearray, limits: Limits, isolated: bool) -> Outcome:

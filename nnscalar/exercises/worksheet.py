@@ -318,6 +318,8 @@ def _write_all(
     items: Items,
     paths: Sequence[str | Path],
 ) -> list[tuple[str, int]]:
+    for folder in (root, root / "students", root / "keys"):
+        _private_folder(folder)
     seeds = []
     for student in students:
         seed = student_seed(class_seed, student)
