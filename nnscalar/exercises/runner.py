@@ -16,7 +16,6 @@ import json
 import linecache
 import math
 import os
-import resource
 import signal
 import stat
 import sys
@@ -131,6 +130,8 @@ def _audit(event: str, args: tuple) -> None:
 
 
 def _confine(limits: Mapping[str, Any], seconds: float) -> None:
+    import resource  # POSIX only: Pyodide runs jobs with `run_here`, never confined
+
     memory = int(limits["memory_mb"]) * 1024 * 1024
     cpu = math.ceil(seconds + 5)
     uid = limits.get("uid")
