@@ -397,3 +397,56 @@ def _bwraps(parent: int) -> list[int]:
             if cmdline.startswith(b"bwrap"):
                 found.append(int(pid))
     return found
+
+
+# A student who knows their printed seed rebuilds exercise 13's held-out labels from the package
+# and hands in a lookup table instead of a model.
+LOOKUP = (
+    "from nnscalar.exercises.ex_training import _moons\n"
+    "_, X_test, _, y_test = _moons({seed})\n"
+    "TABLE = {{tuple(x): t for x, t in zip(X_test, y_test)}}\n\n"
+    "class Lookup:\n    def predict(self, x):\n        return TABLE.get(tuple(x), 1.0)\n\n"
+    "def train(X, y):\n    return Lookup()\n"
+)
+
+
+def test_the_course_secret_defeats_an_answer_key_built_from_the_package(tmp_path):
+    from nnscalar.exercises import Limits
+    from nnscalar.exercises.grading import grade_all
+
+    (tmp_path / "mallory").mkdir()
+    (tmp_path / "mallory" / F13).write_text(LOOKUP.format(seed=SEED))
+    items = [(13, TRAIN)]
+    limits = Limits(time=10.0)
+    (practice,) = grade_all(tmp_path, items, SEED, False, limits=limits)
+    assert practice.total == 1.0  # practice mode: the package and the seed are the key
+    (graded,) = grade_all(tmp_path, items, SEED, False, limits=limits, secret="s" * 32)
+    assert graded.total == 0.0
+    assert "test points right" in graded.results[13].parts[0].message
+
+
+def test_exercises_check_contains_every_attack_file(tmp_path):
+    from nnscalar.exercises import Limits, check_files
+
+    teacher, classmate = tmp_path / "teacher", tmp_path / "classmate"
+    for folder in (teacher, classmate):
+        folder.mkdir()
+    (teacher / "notes.txt").write_text("exam_password = 'hunter2'\n")
+    (classmate / F1).write_text(RIGHT_Z)
+    before = _tree(tmp_path)
+    by_file = {F1: WEIGHTED, F6: NEW_OP, F13: TRAIN}
+    items = []
+    for student, files in _attacks(teacher, classmate, 9).items():
+        for name, content in files.items():
+            if name in by_file and student not in ("good", "hang", "forkbomb"):  # slow ones: grade
+                path = tmp_path / "attacks" / student.replace("/", "_") / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(content, encoding="utf-8")
+                items.append((by_file[name], path, SEED))
+    results = check_files(items, Limits(time=2.0))
+    assert len(results) == len(items) == 19
+    reports = "\n".join(str(r) for r in results)
+    assert "hunter2" not in reports and "PWNED" not in reports
+    assert _tree(tmp_path, skip=tmp_path / "attacks") == {
+        k: v for k, v in before.items() if "/attacks/" not in k
+    }

@@ -24,7 +24,9 @@ EPILOG = """example:
   nnscalar grade submissions/ --seed-from-name --seed 2024 --out grades/
 submissions/ holds a folder per student (named by their id) with the answer files of their
 worksheet (NN-....txt / NN-....py) or their notebook, or <id>.ipynb files. Writes
-grades/grades.csv and grades/<id>/results.json (Gradescope's format)."""
+grades/grades.csv, grades/<folder>/results.json (Gradescope's format) and grades/folders.csv,
+readable by you only. Student code runs under bubblewrap (apt-get install bubblewrap): without
+it grading refuses unless --no-isolation; in a per-submission container: --isolation container."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
