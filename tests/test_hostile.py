@@ -450,3 +450,23 @@ def test_exercises_check_contains_every_attack_file(tmp_path):
     assert _tree(tmp_path, skip=tmp_path / "attacks") == {
         k: v for k, v in before.items() if "/attacks/" not in k
     }
+
+
+def test_a_checker_that_cannot_start_is_not_blamed_on_the_student(tmp_path):
+    from nnscalar.exercises import Limits, check_files, load_path
+
+    folder = tmp_path / "teacher"
+    folder.mkdir()
+    (folder / "gate.py").write_text(
+        (Path(__file__).parents[1] / "examples" / "exercises" / "sigmoid_gate.py").read_text()
+        + "\nimport os\nif os.environ.get('HOME') == '/work':  # only inside the sandbox\n"
+        "    raise RuntimeError('the teacher file broke')\n"
+    )
+    assert load_path(folder)  # fine here, in the grader
+    answer = tmp_path / "op.py"
+    answer.write_text(NEW_OP.solution(SEED))
+    (result,) = check_files([(NEW_OP, answer, SEED)], Limits(time=2.0), paths=[folder])
+    assert result.error == (
+        "the checker could not start (exit code 1; not the student's doing): "
+        "RuntimeError: the teacher file broke"
+    )

@@ -149,6 +149,8 @@ def bwrap_command(command: list[str], teacher_paths: list[str]) -> list[str]:
     for i, path in enumerate(teacher_paths):
         args += ["--ro-bind", str(Path(path).resolve()), f"/sandbox/exercises/{i}"]
     args += ["--proc", "/proc", "--dev", "/dev"]
+    # every tmpfs has a size: files written there are memory the sandbox would otherwise take
+    args += ["--perms", "1777", "--size", str(1024 * 1024), "--tmpfs", "/dev/shm"]
     args += ["--perms", "1777", "--size", str(SCRATCH_BYTES), "--tmpfs", SCRATCH]
     args += ["--perms", "1777", "--size", str(1024 * 1024), "--tmpfs", "/tmp"]
     args += ["--chdir", SCRATCH, "--clearenv", "--die-with-parent", "--new-session"]

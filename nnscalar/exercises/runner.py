@@ -31,6 +31,7 @@ _BLOCKED_PREFIXES = ("os.exec", "os.spawn", "os.posix_spawn", "socket.", "ctypes
 # Modules that start processes or load C code without an audit event of their own.
 _BLOCKED_MODULES = ("_posixsubprocess", "subprocess", "multiprocessing", "_ctypes", "ctypes")
 _NOBODY = 65534
+READY = "ready"  # the line (behind the token) that says the checker started and is confined
 # Where Python and nnscalar are loaded from: the dropped uid must be able to read them.
 _NEEDED = (os.path.dirname(os.__file__), str(Path(__file__).resolve().parents[2]))
 _BLOCKED = {
@@ -257,6 +258,8 @@ def main() -> None:
     _confine(limits, sum(job["time"] for job in request["jobs"]))
     signal.signal(signal.SIGALRM, _alarm)
     stdout = sys.stdout
+    stdout.write("\n" + token + READY + "\n")  # from here on, what happens is the student's
+    stdout.flush()
     for job in request["jobs"]:
         exercise = exercises.get(job["exercise"]) if job["kind"] == "code" else None
         if job["kind"] == "code" and (exercise is None or exercise.probe is None):

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from . import isolation
+from .runner import READY
 
 __all__ = ["Job", "Limits", "Outcome", "run_jobs", "stop_all"]
 
@@ -255,6 +256,7 @@ def _collect(
     buffer = b""
     stray = bytearray()
     deadline = time.monotonic() + _STARTUP + times[0] + _GRACE
+    started = False
     try:
         while len(outcomes) < len(times):
             remaining = deadline - time.monotonic()
@@ -268,6 +270,8 @@ def _collect(
                 code = _wait(proc, deadline)
                 if code is None:
                     outcomes.append(_timeout(times[len(outcomes)], stray, limits))
+                elif not started:  # no student code ran yet: the checker's own failure
+                    outcomes.append(_not_started(code, stray, limits))
                 else:
                     used = _cpu_seconds(proc)
                     outcomes.append(
@@ -277,7 +281,9 @@ def _collect(
             buffer += chunk
             while b"\n" in buffer and len(outcomes) < len(times):
                 line, buffer = buffer.split(b"\n", 1)
-                if line.startswith(marker):
+                if line == marker + READY.encode("ascii") and not started:
+                    started = True
+                elif line.startswith(marker):
                     outcomes.append(_outcome(line[len(marker) :], stray, limits))
                     stray.clear()
                     if len(outcomes) < len(times):
@@ -375,6 +381,16 @@ def _timeout(seconds: float, stray: bytearray, limits: Limits, cpu: bool = False
         error=f"time limit: the code {what} and was "
         "stopped (an infinite loop, or far too much work?)",
         output=_clip(stray.decode("utf-8", "replace"), limits),
+    )
+
+
+def _not_started(code: int, stray: bytearray, limits: Limits) -> Outcome:
+    """The child ended before any student code ran (bwrap or the checker failed to start)."""
+    said = stray.decode("utf-8", "replace").strip().splitlines()
+    return Outcome(
+        "crash",
+        error=f"the checker could not start (exit code {code}; not the student's doing): "
+        + _clip(said[-1] if said else "no message", limits),
     )
 
 
