@@ -73,6 +73,7 @@ def test_csv_and_gradescope_results(grades, tmp_path):
         "6-new-op-backward",
         "total",
         "max",
+        "problems",
     ]
     assert rows[3] == [
         "sloppy",
@@ -83,6 +84,8 @@ def test_csv_and_gradescope_results(grades, tmp_path):
         "0.0",
         "1.0",
         "4",
+        "5: no answer handed in; 6: time limit: the code ran longer than 2 s and was stopped "
+        "(an infinite loop, or far too much work?)",
     ]
     results = json.loads((tmp_path / "sloppy" / "results.json").read_text())
     assert (results["score"], results["max_score"]) == (1.0, 4.0)

@@ -320,6 +320,10 @@ def test_odd_values_are_that_students_reason(graded):
 
 def test_a_hanging_submission_is_stopped_at_its_limit(graded):
     assert "time limit: the code ran longer than 2 s" in _test(graded, "hang", 1)["output"]
+    assert graded["rows"]["hang"]["problems"].startswith(
+        "1: time limit: the code ran longer than 2 s and was stopped"
+    )
+    assert "Problems (" in graded["stdout"]
 
 
 def test_output_is_clipped(graded):

@@ -149,5 +149,11 @@ def run(args: argparse.Namespace) -> int:
             cells.append(f"[{color}]{points:g}[/]")
         table.add_row(escape(grade.student), *cells, f"{grade.total:g}/{len(items)}")
     console.print(table)
+    troubled = [g for g in grades if g.problems()]
+    if troubled:
+        console.print(f"[bold]Problems[/] ({len(troubled)} students; also in grades.csv):")
+        for grade in troubled:
+            line = f"  {grade.student}: {grade.problems(console.width)}"
+            console.print(escape(line[: max(20, console.width - 1)]), highlight=False)
     console.print(f"Wrote {table_path} and results.json per student in {args.out}/.")
     return 0

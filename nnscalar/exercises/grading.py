@@ -61,6 +61,17 @@ class Grade:
         """The sum of the points of every graded exercise."""
         return round(sum(self.points(n) for n in self.results), 4)
 
+    def problems(self, limit: int = 300) -> str:
+        """Why answers could not be checked, per exercise (`6: time limit …; 13: no answer …`),
+        each reason's first line, the whole clipped to `limit` characters."""
+        reasons = [
+            f"{n}: {r.error.splitlines()[0] if r.error.strip() else r.error}"
+            for n, r in self.results.items()
+            if r.error
+        ]
+        text = "; ".join(reasons)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 MAX_ANSWER_BYTES = 256 * 1024  # an answer file larger than this is not read
 MAX_NOTEBOOK_BYTES = 8 * 1024 * 1024
@@ -331,7 +342,8 @@ def write_grades(out: str | Path, grades: Sequence[Grade], items: Items) -> Path
     folders = result_folders([g.student for g in grades])
     rows = io.StringIO()
     writer = csv.writer(rows)
-    writer.writerow(["student", "seed", *(f"{n}-{e.id}" for n, e in items), "total", "max"])
+    header = ["student", "seed", *(f"{n}-{e.id}" for n, e in items), "total", "max", "problems"]
+    writer.writerow(header)
     for grade in grades:
         writer.writerow(
             [
@@ -340,6 +352,7 @@ def write_grades(out: str | Path, grades: Sequence[Grade], items: Items) -> Path
                 *(grade.points(n) for n, _ in items),
                 grade.total,
                 len(items),
+                _cell(grade.problems()),
             ]
         )
     mapping = io.StringIO()

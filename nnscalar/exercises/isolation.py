@@ -66,9 +66,10 @@ def warning(mode: str) -> str:
             "runs in must be the boundary (one per submission, as on Gradescope)"
         )
     if mode == "none":
+        who = "root (or nobody, when Python is readable by all)" if os.geteuid() == 0 else "you"
         return (
-            "warning: no isolation (bubblewrap not available): student code runs as an "
-            f"ordinary process of this user; {bwrap_problem() or 'bwrap was not chosen'}"
+            f"warning: no isolation (bubblewrap not available): student code runs as {who}, "
+            f"with limits only; {bwrap_problem() or 'bwrap was not chosen'}"
         )
     return ""
 
