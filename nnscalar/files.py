@@ -110,7 +110,7 @@ def _remove_stale_temps(path: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
+    if pid == os.getpid() or os.name == "nt":  # Windows' kill(pid, 0) would end the process
         return True
     try:
         os.kill(pid, 0)

@@ -154,7 +154,7 @@ def test_a_course_secret_makes_the_graded_variant_unguessable(tmp_path):
     (submissions / "ann").mkdir(parents=True)
     for name in (answer_file_name(1, exercise), answer_file_name(6, ITEMS[5][1])):
         (submissions / "ann" / name).write_text((key / name).read_text())
-    kwargs = {"limits": None, "seed_from_name": True}
+    kwargs = {"limits": None, "seed_from_name": True, "allow_unisolated": True}
     (right,) = grade_all(submissions, items, CLASS_SEED, secret=secret, **kwargs)
     (public,) = grade_all(submissions, items, CLASS_SEED, **kwargs)
     assert (right.total, public.points(1)) == (2.0, 0.0)

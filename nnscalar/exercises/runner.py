@@ -1,4 +1,4 @@
-"""The sandboxed child: `python -m nnscalar.exercises.runner` reads jobs on stdin, runs each.
+"""The sandboxed child: `main()` reads jobs on stdin, runs each, answers on stdout.
 
 The boundary is the operating system's (bubblewrap, see `isolation`); this process holds no
 secret: it gets the student's source and the inputs to call their functions on, and answers

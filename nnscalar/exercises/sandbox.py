@@ -204,7 +204,8 @@ def _run_child(
             command = isolation.bwrap_command([python, "-I", "-B", "-c", boot], paths)
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         else:
-            command = [sys.executable, "-s", "-B", "-m", "nnscalar.exercises.runner"]
+            boot = "from nnscalar.exercises.runner import main; main()"
+            command = [sys.executable, "-s", "-B", "-c", boot]
             env = _child_env()
         with _live_lock:
             if _stopping.is_set():
