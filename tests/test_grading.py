@@ -70,23 +70,27 @@ def test_csv_and_gradescope_results(grades, tmp_path):
     assert rows[0] == [
         "student",
         "seed",
+        "seed from",
         "1-weighted-input",
         "4-expression-gradients",
         "5-shared-node",
         "6-new-op-backward",
         "total",
         "max",
+        "warnings",
         "problems",
     ]
     assert rows[3] == [
         "sloppy",
         str(student_seed(CLASS_SEED, "sloppy")),
+        "name",
         "0.0",
         "1.0",
         "0.0",
         "0.0",
         "1.0",
         "4",
+        "",
         "5: no answer handed in; 6: time limit: the code ran longer than 2 s and was stopped "
         "(an infinite loop, or far too much work?)",
     ]

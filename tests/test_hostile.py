@@ -367,7 +367,7 @@ def test_sigterm_to_the_grader_kills_every_child(tmp_path):
         folder = tmp_path / "subs" / f"s{i}"
         folder.mkdir(parents=True)
         (folder / F1).write_text(f"import time\ntime.sleep(60)  # {marker}\n")
-    command = [sys.executable, "-m", "nnscalar", "grade", str(tmp_path / "subs")]
+    command = [sys.executable, "-m", "nnscalar", "grade", str(tmp_path / "subs"), "--seed", "1"]
     command += ["--exercises", "1", "--time-limit", "60", "--jobs", "3"]
     proc = subprocess.Popen(
         [*command, "--out", str(tmp_path / "out")],

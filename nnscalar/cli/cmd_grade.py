@@ -16,12 +16,20 @@ from ..errors import ConfigError
 from ..exercises import Limits, all_exercises, isolation, seed_of
 from ..exercises.grading import Grade, find_submissions, grade_all, write_grades
 from ..exercises.sandbox import MAX_TIME, stop_all
+from ..exercises.seeds import read_seeds
 from ..exercises.variants import read_course_secret
 from .cmd_train import positive
 from .cmd_worksheet import add_path_argument, select
 
-EPILOG = """example:
+EPILOG = """examples:
+  nnscalar grade submissions/ --seeds handout/seeds.csv --out grades/
   nnscalar grade submissions/ --seed-from-name --seed 2024 --out grades/
+Each student's seed comes from seeds.csv (folder names matched forgivingly: Alice,
+alice_submission), else from --seed and their folder's name (--seed-from-name), else --seed for
+everyone, and is checked against the seed their files state ("(seed N)" headers, the notebook's
+setup(N)); with none of these the files' own seed is used. Every fallback or disagreement is a
+warning (grades.csv columns "seed from" and "warnings"); a submission whose seed cannot be told
+is listed as not graded.
 submissions/ holds a folder per student (named by their id) with the answer files of their
 worksheet (NN-....txt / NN-....py) or their notebook, or <id>.ipynb files. Writes
 grades/grades.csv, grades/<folder>/results.json (Gradescope's format) and grades/folders.csv,
@@ -39,7 +47,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("submissions", metavar="SUBMISSIONS_DIR")
-    parser.add_argument("--seed", default="0", help="the class seed the worksheets used (0)")
+    parser.add_argument("--seed", default=None, help="the class seed the worksheets used")
+    parser.add_argument(
+        "--seeds",
+        metavar="CSV",
+        help="seeds.csv as `nnscalar worksheet` wrote it: each student's seed",
+    )
     parser.add_argument(
         "--seed-from-name",
         action="store_true",
@@ -117,16 +130,18 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(grade: Grade) -> None:
         done.append(grade)
+        score = f"{grade.total:g}" if grade.graded else "[red]not graded[/]"
         console.print(
-            f"[dim]{len(done)}/{total}[/] {escape(grade.student)}: {grade.total:g}",
-            highlight=False,
+            f"[dim]{len(done)}/{total}[/] {escape(grade.student)}: {score}", highlight=False
         )
+        for warning in grade.warnings:
+            console.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False)
 
     with _children_die_with_us():
         grades = grade_all(
             args.submissions,
             items,
-            seed_of(args.seed),
+            None if args.seed is None else seed_of(args.seed),
             args.seed_from_name,
             jobs=args.jobs,
             limits=Limits(time=args.time_limit, memory_mb=args.memory_mb, isolation=mode),
@@ -134,21 +149,35 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
             allow_unisolated=args.no_isolation,
             secret=read_course_secret(args.course_secret) if args.course_secret else None,
+            seeds=read_seeds(args.seeds) if args.seeds else None,
         )
     table_path = write_grades(args.out, grades, items)
     table = Table(title=f"grades ({len(grades)} students)")
     table.add_column("student")
+    table.add_column("seed from")
     for number, _ in items:
         table.add_column(str(number), justify="right")
     table.add_column("total", justify="right")
     for grade in grades:
+        if not grade.graded:
+            blank = ["[red]-[/]"] * len(items)
+            table.add_row(escape(grade.student), "[red]unknown[/]", *blank, "not graded")
+            continue
         cells = []
         for number, _ in items:
             points = grade.points(number)
             color = "green" if points == 1 else "red" if points == 0 else "yellow"
             cells.append(f"[{color}]{points:g}[/]")
-        table.add_row(escape(grade.student), *cells, f"{grade.total:g}/{len(items)}")
+        source = grade.seed_source + (" [yellow](!)[/]" if grade.warnings else "")
+        table.add_row(escape(grade.student), source, *cells, f"{grade.total:g}/{len(items)}")
     console.print(table)
+    warned = [g for g in grades if g.warnings and g.graded]
+    if warned:
+        count = f"{len(warned)} students; also in grades.csv"
+        console.print(f"[bold yellow]Seed warnings[/] ({count}):")
+        for grade in warned:
+            line = f"  {grade.student}: {'; '.join(grade.warnings)}"
+            console.print(escape(line), highlight=False)
     troubled = [g for g in grades if g.problems()]
     if troubled:
         console.print(f"[bold]Problems[/] ({len(troubled)} students; also in grades.csv):")

@@ -14,7 +14,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +25,8 @@ from . import isolation
 from .checking import check_sources
 from .model import CheckResult, Exercise
 from .sandbox import Limits
-from .variants import course_secret, student_seed
+from .seeds import SeedChoice, choose_seed, seed_in_text
+from .variants import course_secret
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -48,8 +49,15 @@ class Grade:
     """One student's results: exercise number → CheckResult (every graded exercise has one)."""
 
     student: str
-    seed: int
+    seed: int | None  # None: the seed could not be told, and nothing was graded
     results: dict[int, CheckResult]
+    seed_source: str = "--seed"  # seeds.csv, name, --seed, answer file, notebook or unknown
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def graded(self) -> bool:
+        """False when the submission's seed could not be told (its row says why)."""
+        return self.seed is not None
 
     def points(self, number: int) -> float:
         """The exercise's share of passed parts, 0..1 (each exercise is worth one point)."""
@@ -64,6 +72,9 @@ class Grade:
     def problems(self, limit: int = 300) -> str:
         """Why answers could not be checked, per exercise (`6: time limit …; 13: no answer …`),
         each reason's first line, the whole clipped to `limit` characters."""
+        if not self.graded:
+            reason = self.warnings[0] if self.warnings else "seed unknown"
+            return f"not graded: {reason}"[:limit]
         reasons = [
             f"{n}: {r.error.splitlines()[0] if r.error.strip() else r.error}"
             for n, r in self.results.items()
@@ -136,8 +147,9 @@ def _read_text(path: Path, max_bytes: int) -> str:
         raise ConfigError(f"{path.name}: is not UTF-8 text ({exc.reason})") from None
 
 
-def _notebook_answers(path: Path, items: Items) -> dict[int, str]:
-    """The answer cells of a worksheet notebook (tagged by the worksheet), by exercise number."""
+def _notebook_answers(path: Path, items: Items) -> tuple[dict[int, str], int | None]:
+    """The answer cells of a worksheet notebook (tagged by the worksheet), by exercise number,
+    and the seed its `setup(N)` cell states (None when none)."""
     text = _read_text(path, MAX_NOTEBOOK_BYTES)
     try:
         book = json.loads(text)
@@ -149,9 +161,15 @@ def _notebook_answers(path: Path, items: Items) -> dict[int, str]:
         raise ConfigError(f"{path.name}: not a notebook (no list of cells)")
     ids = {exercise.id: number for number, exercise in items}
     answers: dict[int, str] = {}
+    stated: int | None = None
     for cell in cells:
         if not isinstance(cell, dict) or not isinstance(cell.get("metadata", {}), dict):
             continue
+        if stated is None and cell.get("cell_type") == "code":
+            text = cell.get("source", "")
+            if isinstance(text, list):
+                text = "".join(t for t in text if isinstance(t, str))
+            stated = seed_in_text(text, notebook=True) if isinstance(text, str) else None
         tag = cell.get("metadata", {}).get("nnscalar", {})
         exercise = tag.get("exercise") if isinstance(tag, dict) else None
         if cell.get("cell_type") == "code" and isinstance(exercise, str) and exercise in ids:
@@ -161,19 +179,27 @@ def _notebook_answers(path: Path, items: Items) -> dict[int, str]:
             if not isinstance(source, str):
                 raise ConfigError(f"{path.name}: the answer cell of {exercise} is not text")
             answers[ids[exercise]] = source
-    return answers
+    return answers, stated
+
+
+Chooser = Callable[[dict[int, list[str]]], SeedChoice]
 
 
 def grade_submission(
     student: str,
     files: Sequence[Path],
-    seed: int,
+    seed: int | Chooser,
     items: Items,
     limits: Limits | None = None,
     paths: Sequence[str | Path] = (),
 ) -> Grade:
-    """Check one student's files against the exercises `items`, in one sandboxed child process."""
+    """Check one student's files against the exercises `items`, in one sandboxed child process.
+
+    `seed` is the seed, or a function of the seeds the files state (seed → file names) giving
+    the `SeedChoice` (see `seeds.choose_seed`); a seed that cannot be told grades nothing.
+    """
     by_number = dict(items)
+    claims: dict[int, list[str]] = {}
     sources: dict[int, list[tuple[str, str]]] = {}
     from_notebooks: dict[int, list[tuple[str, str]]] = {}
     problems: dict[int, str] = {}
@@ -185,10 +211,12 @@ def grade_submission(
             continue
         if path.suffix == ".ipynb":
             try:
-                cells = _notebook_answers(path, items)
+                cells, stated = _notebook_answers(path, items)
             except ConfigError as exc:
                 problems.setdefault(0, str(exc))
                 continue
+            if stated is not None:
+                claims.setdefault(stated, []).append(path.name)
             for number, source in cells.items():
                 from_notebooks.setdefault(number, []).append(
                     (f"{path.stem}-{number:02d}.py", source)
@@ -203,6 +231,14 @@ def grade_submission(
             problems[number] = str(exc)
             continue
         sources.setdefault(number, []).append((path.name, text))
+        stated = seed_in_text(text)
+        if stated is not None:
+            claims.setdefault(stated, []).append(path.name)
+    choice = seed(claims) if callable(seed) else SeedChoice(seed, "--seed")
+    if choice.seed is None:
+        reason = choice.warnings[0] if choice.warnings else "seed unknown"
+        results = {n: CheckResult(e.id, error=f"not graded: {reason}") for n, e in items}
+        return Grade(student, None, results, choice.source, choice.warnings)
     results: dict[int, CheckResult] = {}
     batch: list[tuple[Exercise, str, str, int]] = []
     order: list[int] = []
@@ -220,33 +256,39 @@ def grade_submission(
             note = f" ({problems[0]})" if 0 in problems else ""
             results[number] = CheckResult(exercise.id, error=f"no answer handed in{note}")
         else:
-            batch.append((by_number[number], *given[0], seed))
+            batch.append((by_number[number], *given[0], choice.seed))
             order.append(number)
     for number, result in zip(order, check_sources(batch, limits, paths)):
         results[number] = result
-    return Grade(student, seed, {n: results[n] for n, _ in items})
+    graded = {n: results[n] for n, _ in items}
+    return Grade(student, choice.seed, graded, choice.source, choice.warnings)
 
 
 def grade_all(
     directory: str | Path,
     items: Items,
-    class_seed: int,
-    seed_from_name: bool,
+    class_seed: int | None,
+    seed_from_name: bool = False,
     jobs: int | None = None,
     limits: Limits | None = None,
     paths: Sequence[str | Path] = (),
     progress: Callable[[Grade], None] | None = None,
     allow_unisolated: bool = False,
     secret: str | None = None,
+    seeds: Mapping[str, int] | None = None,
 ) -> list[Grade]:
     """Grade every submission in `directory` in parallel (`jobs` at a time, default: CPUs).
 
-    With `seed_from_name` each student's seed comes from the class seed and their folder's name
-    (as the worksheets did); otherwise everyone has `class_seed`. Other people's code needs an
-    isolation boundary (see `isolation`): without one this refuses unless `allow_unisolated`.
+    Each student's seed: from the `seeds` table (seeds.csv, ids matched forgivingly), else with
+    `seed_from_name` from the class seed and their folder's name (as the worksheets did), else
+    `class_seed`, each checked against the seed the files state (see `seeds.choose_seed`).
+    Other people's code needs an isolation boundary (see `isolation`): without one this refuses
+    unless `allow_unisolated`.
     Every submission gets a Grade, whatever it holds: a failure is that student's reason. With
     the course `secret` the worksheets were written with, the graded variants are checked.
     """
+    if seed_from_name and class_seed is None:
+        raise ConfigError("--seed-from-name needs the class seed the worksheets used (--seed N)")
     limits = limits or Limits()
     mode = isolation.choose(limits.isolation)
     if mode == "none" and not allow_unisolated:
@@ -264,13 +306,16 @@ def grade_all(
 
     def one(entry: tuple[str, list[Path]]) -> Grade:
         student, files = entry
-        seed = student_seed(class_seed, student) if seed_from_name else class_seed
+
+        def choose(claims: dict[int, list[str]]) -> SeedChoice:
+            return choose_seed(student, claims, seeds, class_seed, seed_from_name)
+
         try:
-            grade = grade_submission(student, files, seed, items, limits, paths)
+            grade = grade_submission(student, files, choose, items, limits, paths)
         except Exception as exc:  # a grader bug or an odd file: this student's row says so
             reason = f"the grader could not check this submission: {type(exc).__name__}: {exc}"
             results = {n: CheckResult(e.id, error=reason[:500]) for n, e in items}
-            grade = Grade(student, seed, results)
+            grade = Grade(student, None, results, "unknown", (reason[:500],))
         if progress is not None:
             progress(grade)
         return grade
@@ -298,11 +343,20 @@ def results_json(grade: Grade, items: Items) -> dict:
     return {
         "score": grade.total,
         "max_score": float(len(items)),
-        "output": f"{grade.student}: {grade.total:g} of {len(items)} (seed {grade.seed})",
+        "output": _summary(grade, len(items)),
         "visibility": "visible",
         "stdout_visibility": "visible",
         "tests": tests,
     }
+
+
+def _summary(grade: Grade, count: int) -> str:
+    if not grade.graded:
+        return f"{grade.student}: {grade.problems(1000)}"
+    seed = f"seed {grade.seed}, from {grade.seed_source}"
+    lines = [f"{grade.student}: {grade.total:g} of {count} ({seed})"]
+    lines.extend(f"warning: {w}" for w in grade.warnings)
+    return "\n".join(lines)
 
 
 _RESERVED = {"grades.csv", "folders.csv"}
@@ -342,16 +396,18 @@ def write_grades(out: str | Path, grades: Sequence[Grade], items: Items) -> Path
     folders = result_folders([g.student for g in grades])
     rows = io.StringIO()
     writer = csv.writer(rows)
-    header = ["student", "seed", *(f"{n}-{e.id}" for n, e in items), "total", "max", "problems"]
-    writer.writerow(header)
+    header = ["student", "seed", "seed from", *(f"{n}-{e.id}" for n, e in items), "total"]
+    writer.writerow([*header, "max", "warnings", "problems"])
     for grade in grades:
+        scores = [grade.points(n) for n, _ in items] + [grade.total] if grade.graded else []
         writer.writerow(
             [
                 _cell(grade.student),
-                grade.seed,
-                *(grade.points(n) for n, _ in items),
-                grade.total,
+                "" if grade.seed is None else grade.seed,
+                grade.seed_source,
+                *(scores or [""] * (len(items) + 1)),
                 len(items),
+                _cell("; ".join(grade.warnings)),
                 _cell(grade.problems()),
             ]
         )

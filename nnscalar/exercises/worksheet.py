@@ -84,7 +84,8 @@ def answers_text(number: int, exercise: Exercise, seed: int, filled: bool = Fals
     """An answer file to fill in (`?` for each number, the starting code), or the reference one."""
     if exercise.kind == "code":
         solution = exercise.solution(seed)
-        return solution if filled and isinstance(solution, str) else exercise.template
+        code = solution if filled and isinstance(solution, str) else exercise.template
+        return f"# {number}. {exercise.title} (seed {seed})\n{code}"
     solution = exercise.solution(seed)
     assert isinstance(solution, dict)
     head = f"# {number}. {exercise.title} (seed {seed})"
