@@ -102,7 +102,7 @@ def _show(args: argparse.Namespace) -> int:
     seed = seed_of(args.seed)
     console = Console()
     console.rule(f"{number}. {exercise.title}  (seed {seed})")
-    console.print(Markdown(exercise.statement(seed)))
+    console.print(Markdown(exercise.stated(seed)))
     if exercise.graph is not None:
         if args.svg:
             draw(exercise.graph(seed), show_grad=False).save(args.svg)

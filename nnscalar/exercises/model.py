@@ -11,20 +11,49 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-__all__ = ["Answer", "CheckResult", "Exercise", "Part", "close", "number_part"]
+__all__ = [
+    "SIG_FIGS",
+    "Answer",
+    "CheckResult",
+    "Exercise",
+    "Part",
+    "close",
+    "number_part",
+    "precision_note",
+]
 
 # A numbers exercise is answered by `name → number`; a code exercise by Python source text.
 Answer = Union[dict[str, float], str]
 
-# Two numbers agree when they match to this relative (or absolute, near 0) tolerance: a student
-# who rounds to 4 significant figures passes, one who slips a factor does not.
-RTOL = 1e-3
-ATOL = 1e-4
+# The one rule of every check (and of the quiz): an answer is right when it agrees with the exact
+# value to SIG_FIGS significant figures, i.e. within one unit of the SIG_FIGS-th figure, relative
+# to the exact value (RTOL = 10^(1 − SIG_FIGS)). A number rounded to 4 figures is at most half a
+# unit off, so a rounded answer, even one rounded once more on the way, passes; a sign, a factor
+# 2 or a 1 % slip fails at every size. Only where the exact value is 0 is there an absolute
+# floor (ZERO_FLOOR): no relative error can be taken of 0.
+SIG_FIGS = 4
+RTOL = 10.0 ** (1 - SIG_FIGS)
+ZERO_FLOOR = 1e-9  # |answer| allowed where the exact value is 0 (floating-point dust)
+_ZERO = 1e-12  # an exact value this small is 0 computed in floating point
 
 
-def close(given: float, expected: float, rtol: float = RTOL, atol: float = ATOL) -> bool:
-    """True when `given` matches `expected` to the tolerance a hand computation deserves."""
-    return math.isfinite(given) and abs(given - expected) <= atol + rtol * abs(expected)
+def close(given: float, expected: float, rtol: float = RTOL) -> bool:
+    """True when `given` agrees with `expected` to `rtol` relative (SIG_FIGS significant figures);
+    where `expected` is 0, when |given| is at most ZERO_FLOOR."""
+    if not math.isfinite(given):
+        return False
+    if abs(expected) <= _ZERO:
+        return abs(given) <= ZERO_FLOOR
+    return abs(given - expected) <= rtol * abs(expected)
+
+
+def precision_note(figures: int = SIG_FIGS) -> str:
+    """What a numbers exercise asks of the precision of its answers, as its statement says it."""
+    return (
+        f"Give each number to {figures} significant figures (e.g. 0.004675, 1.250, −23.48), or "
+        f"exactly as arithmetic (`1 - 0.9977**2`); an answer worked out from your own rounded "
+        f"earlier answers, as the hints do, counts."
+    )
 
 
 @dataclass(frozen=True)
@@ -52,6 +81,9 @@ class CheckResult:
     def passed(self) -> bool:
         """True when the answer ran and every part passed."""
         return not self.error and bool(self.parts) and all(p.ok for p in self.parts)
+
+    def __bool__(self) -> bool:  # `assert check(5, answer)` fails when the answer does
+        return self.passed
 
     @property
     def score(self) -> int:
@@ -112,8 +144,19 @@ class CheckResult:
         return Group(*items)
 
 
-def number_part(name: str, given: object, expected: float, wrong: str = "") -> Part:
-    """Compare one number; `wrong` is the explanation of a mistake when one was recognised."""
+def number_part(
+    name: str,
+    given: object,
+    expected: float,
+    wrong: str = "",
+    chained: tuple[float, str] | None = None,
+) -> Part:
+    """Compare one number; `wrong` is the explanation of a mistake when one was recognised.
+
+    `chained` is (value, how): the value the hint's formula gives from the student's own earlier
+    answers (which passed), e.g. `(1 - 0.9977**2, "from your out = 0.9977")`; agreeing with it
+    counts too, since it is the exact value up to the rounding the earlier answers were allowed.
+    """
     if given is None:
         return Part(name, False, f"missing: give a number for {name}", expected, None)
     if isinstance(given, bool) or not isinstance(given, (int, float)):
@@ -121,6 +164,9 @@ def number_part(name: str, given: object, expected: float, wrong: str = "") -> P
     value = float(given)
     if close(value, expected):
         return Part(name, True, f"{_fmt(value)} is right", expected, value)
+    if chained is not None and close(value, chained[0]):
+        message = f"{_fmt(value)} is right {chained[1]} (exactly: {_fmt(expected)})"
+        return Part(name, True, message, expected, value)
     why = f"expected {_fmt(expected)}, given {_fmt(value)}"
     return Part(name, False, f"{why}: {wrong}" if wrong else why, expected, value)
 
@@ -154,6 +200,12 @@ class Exercise:
     functions: tuple[str, ...] = ()  # what a code answer defines, e.g. ("local_derivative",)
     template: str = ""  # the code a student starts from
     time_limit: float = 5.0
+    figures: int = SIG_FIGS  # the significant figures a numbers answer is asked for
+
+    def stated(self, seed: int) -> str:
+        """The statement with, for a numbers exercise, the precision it asks for."""
+        text = self.statement(seed)
+        return text if self.kind == "code" else f"{text}\n\n*{precision_note(self.figures)}*"
 
     @property
     def kind(self) -> str:

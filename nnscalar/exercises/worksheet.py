@@ -129,7 +129,7 @@ def worksheet_markdown(student: str, seed: int, items: Items, graphs: str = "gra
     ]
     for number, exercise in items:
         parts.append(
-            f"## {number}. {exercise.title}\n\n*{exercise.concept}*\n\n{exercise.statement(seed)}\n"
+            f"## {number}. {exercise.title}\n\n*{exercise.concept}*\n\n{exercise.stated(seed)}\n"
         )
         if exercise.graph is not None:
             parts.append(f"![The computation graph]({graphs}/{number:02d}-{exercise.id}.svg)\n")
@@ -158,7 +158,7 @@ def worksheet_html(student: str, seed: int, items: Items) -> str:
             f'<section id="ex{number}"><h2>{number}. {html.escape(exercise.title)}</h2>'
             f"<p><em>{html.escape(exercise.concept)}</em></p>"
         )
-        body.append(md.render(exercise.statement(seed)))
+        body.append(md.render(exercise.stated(seed)))
         svg = _svg(exercise, seed, grads=False)
         if svg:
             body.append(f'<div class="graph">{_inline(svg)}</div>')
@@ -230,9 +230,7 @@ def notebook(
         _cell("code", setup, "setup"),
     ]
     for number, exercise in items:
-        text = (
-            f"## {number}. {exercise.title}\n\n*{exercise.concept}*\n\n{exercise.statement(seed)}"
-        )
+        text = f"## {number}. {exercise.title}\n\n*{exercise.concept}*\n\n{exercise.stated(seed)}"
         extra: dict = {}
         svg = _svg(exercise, seed, grads=False)
         if svg:
