@@ -164,7 +164,7 @@ def test_worksheet_and_exercises_commands(tmp_path):
     assert passed.returncode == 0 and "bias: passed (2/2)" in passed.stdout
     blank = tmp_path / "out" / "students" / "ann" / "answers" / "02-bias.txt"
     failed = _cli("exercises", "check", "2", str(blank), "--seed", seed)
-    assert failed.returncode == 1 and "is not a number" in failed.stdout
+    assert failed.returncode == 1 and "(0/2, 2 not answered)" in failed.stdout
     hint = _cli("exercises", "hint", "5", "--level", "2")
     assert "Hint 2/3:" in hint.stdout and "Hint 3/3" not in hint.stdout
     shown = _cli("exercises", "show", "4", "--seed", seed, "--svg", str(tmp_path / "g.svg"))

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NNScalarError
-from .answers import parse_answers
-from .model import CheckResult, Exercise
+from .answers import AnswerLines, read_answer_lines
+from .model import CheckResult, Exercise, Part
 from .sandbox import Job, Limits, Outcome, run_jobs
 
 __all__ = ["check_answer", "check_files", "check_sources", "outcome_result"]
@@ -42,6 +42,19 @@ def _with_unknown_names(exercise: Exercise, answer: Mapping[str, Any], seed: int
         f"not asked for: {', '.join(unknown)} (the names are: {', '.join(asked)}; capitals matter)"
     )
     return CheckResult(result.exercise, result.parts, result.error, note=note)
+
+
+def _lines_result(exercise: Exercise, found: AnswerLines, seed: int) -> CheckResult:
+    """The check of an answers file, line by line: a bad line fails its own part only."""
+    result = _with_unknown_names(exercise, found.answers, seed)
+    parts = tuple(
+        Part(p.name, False, found.errors[p.name], p.expected) if p.name in found.errors else p
+        for p in result.parts
+    )
+    asked = set(exercise.names(seed))
+    unknown = [message for name, message in found.errors.items() if name not in asked]
+    note = "; ".join([*([result.note] if result.note else []), *found.stray, *unknown])
+    return CheckResult(result.exercise, parts, result.error, note=note)
 
 
 def outcome_result(exercise: Exercise, outcome: Outcome, seed: int) -> CheckResult:
@@ -110,7 +123,7 @@ def check_sources(
             )
         else:
             try:
-                results[i] = _with_unknown_names(exercise, parse_answers(text, name), seed)
+                results[i] = _lines_result(exercise, read_answer_lines(text, name), seed)
             except NNScalarError as exc:
                 results[i] = CheckResult(exercise.id, error=str(exc))
     for i, outcome in zip(where, run_jobs(jobs, limits, paths) if jobs else []):

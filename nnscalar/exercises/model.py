@@ -65,6 +65,7 @@ class Part:
     message: str
     expected: float | None = None
     given: float | None = None
+    answered: bool = True  # False: left blank (`?`), counted apart from wrong answers
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ class CheckResult:
         return self.passed
 
     @property
+    def unanswered(self) -> int:
+        """How many parts were left blank (`?` or nothing): not errors, just not done."""
+        return sum(not p.answered for p in self.parts)
+
+    @property
     def score(self) -> int:
         """The number of parts that passed (0 when the answer could not run)."""
         return 0 if self.error else sum(p.ok for p in self.parts)
@@ -95,15 +101,18 @@ class CheckResult:
         """The number of parts (at least 1, so an answer that crashed still counts as one)."""
         return max(1, len(self.parts))
 
+    def _title(self) -> str:
+        blank = f", {self.unanswered} not answered" if self.unanswered else ""
+        state = "passed" if self.passed else "not yet"
+        return f"{self.exercise}: {state} ({self.score}/{self.max_score}{blank})"
+
     def __str__(self) -> str:
-        lines = [
-            f"{self.exercise}: {'passed' if self.passed else 'not yet'} "
-            f"({self.score}/{self.max_score})"
-        ]
+        lines = [self._title()]
         if self.error:
             lines.append("  ERROR " + self.error.replace("\n", "\n        "))
         for p in self.parts:
-            lines.append(f"  {'ok  ' if p.ok else 'FAIL'} {p.name}: {p.message}")
+            mark = "ok  " if p.ok else "FAIL" if p.answered else "?   "
+            lines.append(f"  {mark} {p.name}: {p.message}")
         if self.note:
             lines.append(f"  note: {self.note}")
         if self.output:
@@ -121,11 +130,7 @@ class CheckResult:
         from rich.text import Text
 
         color = "green" if self.passed else "red"
-        title = Text(
-            f"{self.exercise}: {'passed' if self.passed else 'not yet'} "
-            f"({self.score}/{self.max_score})",
-            style=f"bold {color}",
-        )
+        title = Text(self._title(), style=f"bold {color}")
         items: list[object] = [title]
         if self.error:
             items.append(Text("ERROR " + self.error, style="red"))
@@ -134,7 +139,7 @@ class CheckResult:
             for name in ("", "part", "why"):
                 table.add_column(name)
             for p in self.parts:
-                mark = "[green]✓[/]" if p.ok else "[red]✗[/]"
+                mark = "[green]✓[/]" if p.ok else "[red]✗[/]" if p.answered else "[yellow]?[/]"
                 table.add_row(mark, escape(p.name), escape(p.message))
             items.append(table)
         if self.note:
@@ -158,7 +163,7 @@ def number_part(
     counts too, since it is the exact value up to the rounding the earlier answers were allowed.
     """
     if given is None:
-        return Part(name, False, f"missing: give a number for {name}", expected, None)
+        return Part(name, False, f"not answered: give a number for {name}", expected, None, False)
     if isinstance(given, bool) or not isinstance(given, (int, float)):
         return Part(name, False, f"{given!r} is not a number", expected, None)
     value = float(given)

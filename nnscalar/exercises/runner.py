@@ -16,6 +16,7 @@ import json
 import linecache
 import math
 import os
+import re
 import signal
 import stat
 import sys
@@ -187,6 +188,28 @@ def _numbers(namespace: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, 
     return data
 
 
+_IMPORT = re.compile(r"^\s*(?:import\s+([A-Za-z_][\w.]*)|from\s+([A-Za-z_][\w.]*)\s+import\b)")
+
+
+def _unavailable(exc: BaseException, filename: str) -> str:
+    """`import numpy is not available here: …` when `exc` came from an import line the student
+    wrote (numpy itself refused for loading C libraries, or missing); '' otherwise."""
+    line = 0
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    match = _IMPORT.match(linecache.getline(filename, line)) if line else None
+    if match is None:
+        return ""
+    module = match.group(1) or match.group(2)
+    return (
+        f"line {line}: import {module} is not available here: use plain Python and nnscalar "
+        "(the checker runs no C libraries, processes or network)"
+    )
+
+
 def _run(job: Mapping[str, Any], exercise: Exercise | None, output_chars: int) -> dict[str, Any]:
     """Run one job; a numbers answer (`exercise` None) gives the names listed in its inputs."""
     out = _Capped(output_chars)
@@ -226,9 +249,12 @@ def _run(job: Mapping[str, Any], exercise: Exercise | None, output_chars: int) -
             "the memory allowed (a huge list or string?)",
         }
     except _Refused as exc:
-        record = {"status": "blocked", "error": str(exc)}
+        record = {"status": "blocked", "error": _unavailable(exc, job["filename"]) or str(exc)}
     except SyntaxError as exc:
         record = {"status": "crash", "error": f"SyntaxError on line {exc.lineno}: {exc.msg}"}
+    except ModuleNotFoundError as exc:
+        error = _unavailable(exc, job["filename"]) or _student_trace(exc, job["filename"])
+        record = {"status": "crash", "error": error}
     except BaseException as exc:  # the student's exception, whatever it is, is the report
         record = {"status": "crash", "error": _student_trace(exc, job["filename"])}
     finally:
