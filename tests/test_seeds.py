@@ -179,3 +179,32 @@ def test_grade_command_shows_where_seeds_came_from(course, tmp_path):
     assert "Seed warnings" in done.stdout and "matched to student 'bob'" in done.stdout
     bare = _cli("grade", str(subs), "--exercises", "1,4,5", "--no-isolation", "--out", str(out))
     assert "not graded" in bare.stdout and "seed unknown" in bare.stdout
+
+
+def test_grade_writes_junit_xml(course, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    _handout, subs = course
+    junit = tmp_path / "grades.xml"
+    done = _cli(
+        "grade",
+        str(subs),
+        "--exercises",
+        "1,4,5",
+        "--no-isolation",
+        "--out",
+        str(tmp_path / "g"),
+        "--junit",
+        str(junit),
+    )
+    assert done.returncode == 0, done.stderr
+    suites = ET.parse(junit).getroot()
+    table = {s.get("name"): (s.get("tests"), s.get("failures"), s.get("skipped")) for s in suites}
+    # no --seed: alice and bob graded by the seeds their files state, carol's cannot be told
+    assert table == {
+        "Alice": ("3", "0", "0"),
+        "bob_submission": ("3", "0", "0"),
+        "carol": ("3", "0", "3"),
+    }
+    skipped = suites.find("testsuite[@name='carol']/testcase/skipped")
+    assert skipped is not None and "seed unknown" in skipped.get("message")

@@ -15,6 +15,7 @@ from rich.table import Table
 from ..errors import ConfigError
 from ..exercises import Limits, all_exercises, isolation, seed_of
 from ..exercises.grading import Grade, find_submissions, grade_all, write_grades
+from ..exercises.junit import write_junit
 from ..exercises.sandbox import MAX_TIME, stop_all
 from ..exercises.seeds import read_seeds
 from ..exercises.variants import read_course_secret
@@ -59,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="each student's seed from the class seed and their folder's name",
     )
     parser.add_argument("--out", default="grades", metavar="DIR", help="where to write (grades)")
+    parser.add_argument("--junit", metavar="XML", help="also write JUnit XML here (CodeGrade, CI)")
     parser.add_argument(
         "--exercises",
         default="",
@@ -152,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
             seeds=read_seeds(args.seeds) if args.seeds else None,
         )
     table_path = write_grades(args.out, grades, items)
+    if args.junit:
+        write_junit(args.junit, grades, items)
     table = Table(title=f"grades ({len(grades)} students)")
     table.add_column("student")
     table.add_column("seed from")
