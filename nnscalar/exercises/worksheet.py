@@ -41,8 +41,10 @@ Items = Sequence[tuple[int, Exercise]]  # (number as listed, exercise)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _CSS = """body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;line-height:1.5}
 h2{border-top:1px solid #ccc;padding-top:1rem}pre{background:#f6f6f6;padding:.6rem}
-.graph svg{max-width:100%;height:auto}.answer{border:1px dashed #999;min-height:4rem;
-padding:.5rem}@media print{details{display:none}h2{break-before:auto}}"""
+.graph svg,img{max-width:100%;height:auto}.answer{border:1px dashed #999;min-height:4rem;
+padding:.5rem}pre{white-space:pre-wrap;overflow-wrap:anywhere}code{overflow-wrap:anywhere}
+body{padding:0 1rem;box-sizing:border-box}@page{margin:15mm}
+@media print{details{display:none}h2{break-before:auto}body{max-width:none;margin:0;padding:0}}"""
 
 
 def safe_name(student: str) -> str:
@@ -111,6 +113,14 @@ def _inline(svg: str) -> str:
     return svg[svg.index("<svg") :]
 
 
+def _key_text(number: int, exercise: Exercise, seed: int) -> str:
+    """The reference answer as the key shows it: numbers rounded for people (6 figures)."""
+    solution = exercise.solution(seed)
+    if not isinstance(solution, dict):
+        return answers_text(number, exercise, seed, filled=True)
+    return "\n".join(f"{name} = {value:.6g}" for name, value in solution.items()) + "\n"
+
+
 def _check_line(number: int, exercise: Exercise, seed: int) -> str:
     file = f"answers/{answer_file_name(number, exercise)}"
     if graded():  # a graded variant cannot be checked without the teacher's secret
@@ -174,12 +184,16 @@ def worksheet_html(student: str, seed: int, items: Items) -> str:
 
 def answer_key_markdown(student: str, seed: int, items: Items, graphs: str = "graphs") -> str:
     """The answer key: each reference answer, its worked solution and the graph with gradients."""
-    parts = [f"# Answer key: {student} (seed {seed})\n"]
+    parts = [
+        f"# Answer key: {student} (seed {seed})\n",
+        "Numbers to 6 significant figures; the exact values are in the key's notebook and "
+        "answer files.\n",
+    ]
     for number, exercise in items:
         language = "python" if exercise.kind == "code" else "text"
         parts.append(
             f"## {number}. {exercise.title}\n\n```{language}\n"
-            f"{answers_text(number, exercise, seed, filled=True).rstrip()}\n```\n"
+            f"{_key_text(number, exercise, seed).rstrip()}\n```\n"
         )
         if exercise.worked is not None:
             parts.append(f"Worked solution:\n\n```text\n{exercise.worked(seed)}\n```\n")
