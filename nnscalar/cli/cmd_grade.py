@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..errors import ConfigError
@@ -129,17 +130,30 @@ def run(args: argparse.Namespace) -> int:
         print(isolation.warning(mode), file=sys.stderr)
     total = len(find_submissions(args.submissions))
     done: list[Grade] = []
+    bar = Progress(
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = bar.add_task("grading", total=total)
 
     def progress(grade: Grade) -> None:
         done.append(grade)
+        bar.advance(task)
+        if console.is_terminal and not grade.warnings and grade.graded:
+            return  # the bar counts; the table below has every score
         score = f"{grade.total:g}" if grade.graded else "[red]not graded[/]"
-        console.print(
+        bar.console.print(
             f"[dim]{len(done)}/{total}[/] {escape(grade.student)}: {score}", highlight=False
         )
         for warning in grade.warnings:
-            console.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False)
+            bar.console.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False)
 
-    with _children_die_with_us():
+    with _children_die_with_us(), bar:
         grades = grade_all(
             args.submissions,
             items,

@@ -37,14 +37,15 @@ ZERO_FLOOR = 1e-9  # |answer| allowed where the exact value is 0 (floating-point
 _ZERO = 1e-12  # an exact value this small is 0 computed in floating point
 
 
-def close(given: float, expected: float, rtol: float = RTOL) -> bool:
+def close(given: float, expected: float, rtol: float = RTOL, atol: float = 0.0) -> bool:
     """True when `given` agrees with `expected` to `rtol` relative (SIG_FIGS significant figures);
-    where `expected` is 0, when |given| is at most ZERO_FLOOR."""
+    where `expected` is 0, when |given| is at most ZERO_FLOOR. `atol` (0: none) is for a
+    teacher's exercise that wants an absolute allowance of its own."""
     if not math.isfinite(given):
         return False
     if abs(expected) <= _ZERO:
-        return abs(given) <= ZERO_FLOOR
-    return abs(given - expected) <= rtol * abs(expected)
+        return abs(given) <= max(ZERO_FLOOR, atol)
+    return abs(given - expected) <= atol + rtol * abs(expected)
 
 
 def precision_note(figures: int = SIG_FIGS) -> str:
