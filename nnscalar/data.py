@@ -14,7 +14,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import ConfigError, ModelFileError, ShapeError
+from .errors import ConfigError, FloatOverflowError, ModelFileError, ShapeError
 
 __all__ = [
     "blobs",
@@ -249,6 +249,28 @@ def train_test_split(
     )
 
 
+def _mean(column: Sequence[float]) -> float:
+    try:
+        return math.fsum(column) / len(column)
+    except OverflowError:  # the sum passes the largest float: average the shares instead
+        return math.fsum(v / len(column) for v in column)
+
+
+def _std(column: Sequence[float], mean: float, j: int) -> float:
+    """The population standard deviation of one column, without overflow for huge values
+    (deviations are scaled by the largest before squaring); a constant column gives 1.0."""
+    deviations = [v - mean for v in column]
+    scale = max(abs(d) for d in deviations)
+    if not math.isfinite(scale) or not math.isfinite(mean):
+        raise FloatOverflowError(
+            f"standardize: column {j} spans more than the largest float (about 1.8e308); "
+            "rescale it before standardizing"
+        )
+    if scale == 0.0:
+        return 1.0
+    return scale * math.sqrt(math.fsum((d / scale) ** 2 for d in deviations) / len(column))
+
+
 def standardize(
     X: Sequence[Sequence[float]],
     means: Sequence[float] | None = None,
@@ -267,12 +289,9 @@ def standardize(
             raise ShapeError(f"standardize: row {i} has {len(row)} values, row 0 has {width}")
     columns = list(zip(*X))
     if means is None:
-        means = [math.fsum(c) / len(c) for c in columns]
+        means = [_mean(c) for c in columns]
     if stds is None:
-        stds = []
-        for c, m in zip(columns, means):
-            s = math.sqrt(math.fsum((v - m) ** 2 for v in c) / len(c))
-            stds.append(s if s > 0.0 else 1.0)
+        stds = [_std(c, m, j) for j, (c, m) in enumerate(zip(columns, means))]
     if len(means) != width or len(stds) != width:
         raise ShapeError(
             f"standardize: X has {width} columns but {len(means)} means and {len(stds)} stds"

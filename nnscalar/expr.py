@@ -58,7 +58,8 @@ _PREFIX_POWER = 30
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|[-+*/^(),·×−÷]))"
+    r"|(?P<op>\*\*|[-+*/^(),·×−÷]))",
+    re.ASCII,  # digits are 0-9: `٣` or `５` is not a number here
 )
 _SAME_AS = {"^": "**", "·": "*", "×": "*", "−": "-", "÷": "/"}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -381,6 +382,8 @@ def parse_numbers(text: str) -> list[float]:
 
 def _number(word: str, text: str, column: int, what: str) -> float:
     try:
+        if not word.isascii():  # float() would read `٣` and `５`; a number is written in 0-9
+            raise ValueError(word)
         value = float(word)
     except ValueError:
         raise _error(text, column, f"{what} is {word!r}, which is not a number") from None

@@ -66,6 +66,10 @@ def read_model(path: str | Path) -> dict[str, Any]:
         ) from None
     except ValueError as exc:
         raise ModelFileError(f"model file {name}: {exc}") from None
+    except RecursionError:
+        raise ModelFileError(
+            f"model file {name} is nested too deeply to be a model file (a hostile file?)"
+        ) from None
 
     def fail(problem: str) -> ModelFileError:
         return ModelFileError(f"model file {name}: {problem}")
@@ -106,6 +110,10 @@ def read_model(path: str | Path) -> dict[str, Any]:
     count = _field(document, "num_parameters", int, fail)
     if count != expected:
         raise fail(f"num_parameters is {count} but the architecture {widths} has {expected}")
+    if len(weights) < expected:  # checked before any model is built: sizes may claim 10^9
+        raise fail(
+            f"the architecture {widths} has {expected} weights but the file holds {len(weights)}"
+        )
     return {"n_inputs": n_inputs, "sizes": sizes, **activations, "fused": fused, "weights": weights}
 
 

@@ -255,7 +255,9 @@ _JS = r"""
     answered[i] = {};  // term index -> right?, marked on the last edge of each parent
     given[i] = {};
     step.questions.forEach(function (q, j) {
-      const ok = Math.abs(values[j] - q.grad) <= data.tolerance * Math.max(1, Math.abs(q.grad));
+      // relative at every size; an absolute floor only where the gradient is exactly 0
+      const ok = q.grad === 0 ? Math.abs(values[j]) <= 1e-9
+        : Math.abs(values[j] - q.grad) <= data.tolerance * Math.abs(q.grad);
       answered[i][q.term] = ok;
       given[i][q.term] = String(values[j]);
       if (ok) right += 1;

@@ -77,6 +77,8 @@ def head_for(loss: str) -> Head:
         raise ConfigError(f"unknown loss {loss!r}; valid: {', '.join(HEADS)}") from None
 
 
+EVAL_BATCH = 4096  # samples evaluated at once: memory stays flat on a big data set
+
 _REGRESSION_LOSSES = ("mse", "mae", "huber")
 
 
@@ -318,7 +320,7 @@ class Trainer:
                     break
         return records
 
-    # --- evaluation ---------------------------------------------------------------------------
+    # --- evaluation (EVAL_BATCH samples at a time) -------------------------------------------
 
     def evaluate(self, X: Sequence[Any], y: Sequence[Any]) -> Evaluation:
         """The model's loss (same reduction, no L2) and accuracy on (X, y), under no_grad."""
@@ -326,11 +328,24 @@ class Trainer:
             raise ShapeError(f"evaluate got {len(X)} inputs but {len(y)} targets")
         if not X:
             raise ShapeError("evaluate got no data")
-        with no_grad():
-            outputs = self._forward(X)
-            loss = self.loss_fn(outputs, y, reduction=self.reduction).data
-        accuracy = self._count_correct(outputs, y) / len(X) if self.decide else None
-        return Evaluation(loss, accuracy, len(X))
+        n = len(X)
+        if n <= EVAL_BATCH:
+            with no_grad():
+                outputs = self._forward(X)
+                loss = self.loss_fn(outputs, y, reduction=self.reduction).data
+            accuracy = self._count_correct(outputs, y) / n if self.decide else None
+            return Evaluation(loss, accuracy, n)
+        sums: list[float] = []  # a big data set in slices: only one slice's nodes live at once
+        correct = 0
+        for lo in range(0, n, EVAL_BATCH):
+            xs, ys = X[lo : lo + EVAL_BATCH], y[lo : lo + EVAL_BATCH]
+            with no_grad():
+                outputs = self._forward(xs)
+                sums.append(self.loss_fn(outputs, ys, reduction="sum").data)
+            correct += self._count_correct(outputs, ys)
+        total = math.fsum(sums)
+        loss = total / n if self.reduction == "mean" else total
+        return Evaluation(loss, correct / n if self.decide else None, n)
 
     def _forward(self, xs: Sequence[Any]) -> list[Any]:
         """The model's outputs for many samples: `model.batch` when it has one (an MLP does)."""

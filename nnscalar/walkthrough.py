@@ -20,10 +20,18 @@ from .errors import DomainError, ParseError
 from .explain import BackwardStep, ForwardStep, number, replay, steps
 from .expr import parse
 
-__all__ = ["Score", "Walkthrough"]
+__all__ = ["Score", "Walkthrough", "agrees"]
 
 Ask = Callable[[str], str]
 KEYS = "Enter or n: next · p: previous · q: quit"
+
+
+def agrees(guess: float, answer: float, tolerance: float) -> bool:
+    """The quiz's rule: `guess` within `tolerance` of `answer`, relative; where `answer` is
+    exactly 0, |guess| ≤ 1e-9 (no relative error can be taken of 0)."""
+    if answer == 0:
+        return abs(guess) <= 1e-9
+    return abs(guess - answer) <= tolerance * abs(answer)
 
 
 @dataclass(frozen=True)
@@ -213,8 +221,9 @@ class Walkthrough:
     def quiz(self, tolerance: float = 0.01) -> Score:
         """Before each step is shown, the learner types each parent's gradient after it.
 
-        An answer within `tolerance` × max(1, |right answer|) counts; arithmetic like `0.5*-3` is
-        allowed. A miss shows the right answer and how it comes about.
+        An answer within `tolerance` × |right answer| counts (relative at every size, so 0 for a
+        vanishing gradient of 0.004 does not; where the answer is exactly 0, |guess| ≤ 1e-9);
+        arithmetic like `0.5*-3` is allowed. A miss shows the right answer and how it comes about.
         """
         if not self.start():
             return Score(0, 0, finished=True)
@@ -246,7 +255,7 @@ class Walkthrough:
                     return score
                 asked += 1
                 answer = term.grad_after
-                marks[term.index] = abs(guess - answer) <= tolerance * max(1.0, abs(answer))
+                marks[term.index] = agrees(guess, answer, tolerance)
                 if marks[term.index]:
                     right += 1
                     self.console.print(f"[green]✓ right:[/] {number(answer)}")

@@ -185,3 +185,14 @@ def test_standardize_by_hand() -> None:
         data.standardize([[1.0, 2.0], [3.0]])
     with pytest.raises(ShapeError, match="X has 2 columns but 1 means and 2 stds"):
         data.standardize([[1.0, 2.0]], [0.0], [1.0, 1.0])
+
+
+def test_standardize_huge_features_without_overflow():
+    from nnscalar.data import standardize
+    from nnscalar.errors import FloatOverflowError
+
+    scaled, means, stds = standardize([[1e200], [3e200]])
+    assert (scaled, means, stds) == ([[-1.0], [1.0]], [2e200], [1e200])
+    assert standardize([[1.7e308], [1.7e308]])[0] == [[0.0], [0.0]]
+    with pytest.raises(FloatOverflowError, match="column 0 spans more than the largest float"):
+        standardize([[1.7e308], [1.7e308], [-1.7e308]])

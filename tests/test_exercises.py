@@ -273,3 +273,14 @@ def test_a_teacher_folder_adds_exercises(tmp_path):
     assert everything[14].check({"y": 6.0}, 3).passed
     with pytest.raises(ConfigError, match="two exercises have the id 'double'"):
         all_exercises([tmp_path, tmp_path])
+
+
+def test_unicode_digits_are_not_numbers_and_a_bom_is_ignored():
+    from nnscalar.errors import ParseError
+    from nnscalar.exercises.answers import parse_answers
+
+    for text in ("z = ٣", "z = ５", "z = 1٣"):
+        with pytest.raises(ParseError, match="the value of z is not a number"):
+            parse_answers(text)
+    assert parse_answers("\ufeffz = 1.5\n") == {"z": 1.5}
+    assert seed_of("٣") != 3 and seed_of(" 42 ") == 42

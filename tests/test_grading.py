@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nnscalar.exercises import Limits, all_exercises, student_seed
+from nnscalar.exercises import Limits, all_exercises, isolation, student_seed
 from nnscalar.exercises.grading import find_submissions, grade_all, write_grades
 from nnscalar.exercises.worksheet import answer_file_name, write_worksheets
 
@@ -39,7 +39,10 @@ def submissions(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def grades(submissions):
-    return grade_all(submissions, ITEMS, CLASS_SEED, seed_from_name=True, jobs=2, limits=LIMITS)
+    # the grading logic is tested wherever bubblewrap is missing too (test_hostile needs it)
+    return grade_all(
+        submissions, ITEMS, CLASS_SEED, True, jobs=2, limits=LIMITS, allow_unisolated=True
+    )
 
 
 def test_submissions_are_found_by_name(submissions):
@@ -67,22 +70,29 @@ def test_csv_and_gradescope_results(grades, tmp_path):
     assert rows[0] == [
         "student",
         "seed",
+        "seed from",
         "1-weighted-input",
         "4-expression-gradients",
         "5-shared-node",
         "6-new-op-backward",
         "total",
         "max",
+        "warnings",
+        "problems",
     ]
     assert rows[3] == [
         "sloppy",
         str(student_seed(CLASS_SEED, "sloppy")),
+        "name",
         "0.0",
         "1.0",
         "0.0",
         "0.0",
         "1.0",
         "4",
+        "",
+        "5: no answer handed in; 6: time limit: the code ran longer than 2 s and was stopped "
+        "(an infinite loop, or far too much work?)",
     ]
     results = json.loads((tmp_path / "sloppy" / "results.json").read_text())
     assert (results["score"], results["max_score"]) == (1.0, 4.0)
@@ -126,6 +136,7 @@ def test_grade_command(submissions, tmp_path):
         "2",
         "--out",
         str(out),
+        *(["--no-isolation"] if isolation.bwrap_problem() else []),
     )
     assert done.returncode == 0, done.stderr
     assert "sloppy" in done.stdout and "1/4" in done.stdout
@@ -153,7 +164,7 @@ def test_worksheet_and_exercises_commands(tmp_path):
     assert passed.returncode == 0 and "bias: passed (2/2)" in passed.stdout
     blank = tmp_path / "out" / "students" / "ann" / "answers" / "02-bias.txt"
     failed = _cli("exercises", "check", "2", str(blank), "--seed", seed)
-    assert failed.returncode == 1 and "is not a number" in failed.stdout
+    assert failed.returncode == 1 and "(0/2, 2 not answered)" in failed.stdout
     hint = _cli("exercises", "hint", "5", "--level", "2")
     assert "Hint 2/3:" in hint.stdout and "Hint 3/3" not in hint.stdout
     shown = _cli("exercises", "show", "4", "--seed", seed, "--svg", str(tmp_path / "g.svg"))
@@ -173,3 +184,46 @@ def test_limits_must_be_positive(tmp_path):
     ):
         done = _cli(*args)
         assert done.returncode == 2 and "valid: " in done.stderr and "> 0" in done.stderr
+
+
+def test_non_finite_limits_and_tolerances_are_usage_errors(tmp_path):
+    for args in (
+        ("exercises", "check", "1", "a.txt", "--time-limit", "inf"),
+        ("grade", str(tmp_path), "--time-limit", "nan"),
+        ("step", "x*y", "--at", "x=1,y=2", "--tolerance", "nan"),
+        ("step", "x*y", "--at", "x=1,y=2", "--tolerance", "-0.1"),
+        ("step", "x*y", "--at", "x=1,y=2", "--tolerance", "inf"),
+    ):
+        done = _cli(*args)
+        assert done.returncode == 2 and "is not valid; valid: a number > 0" in done.stderr, args
+
+
+def test_grade_without_isolation_needs_the_teachers_word(submissions, tmp_path):
+    args = ["grade", str(submissions), "--exercises", "1", "--out", str(tmp_path / "g")]
+    refused = _cli(*args, "--isolation", "none")
+    assert refused.returncode == 1
+    assert "refusing to run other people's code without isolation" in refused.stderr
+    assert "--no-isolation" in refused.stderr and not (tmp_path / "g").exists()
+    allowed = _cli(*args, "--no-isolation", "--time-limit", "2")
+    assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stderr.startswith("warning: no isolation")
+
+
+@pytest.mark.skipif(
+    isolation.bwrap_problem() != "", reason="needs bubblewrap: apt-get install bubblewrap"
+)
+def test_exercises_check_contains_a_hostile_file(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("teacher")
+    attack = tmp_path / "attack.py"
+    attack.write_text(
+        "import sys\nr = sys.modules['nnscalar.exercises.runner']\nr._SCRATCH = '/'\n"
+        f"open({str(notes)!r}, 'w').write('PWNED')\nz = 5.5\n"
+    )
+    done = _cli("exercises", "check", "1", str(attack), "--seed", "1", "--time-limit", "2")
+    assert done.returncode == 1 and "ERROR line 4, in <module>" in done.stdout
+    assert notes.read_text() == "teacher"
+    nan = tmp_path / "nan.py"
+    nan.write_text("def local_derivative(a, out):\n    return float('nan')\n")
+    done = _cli("exercises", "check", "6", str(nan), "--seed", "1")
+    assert done.returncode == 1 and "returned nan, not a finite number" in done.stdout

@@ -172,3 +172,30 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
         MLP.load(binary)
     with pytest.raises(ModelFileError, match=r"cannot read model file .*absent.json"):
         MLP.load(tmp_path / "absent.json")
+
+
+def test_a_file_claiming_a_billion_neurons_is_refused_before_building(tmp_path: Path) -> None:
+    document = {
+        "format": "nnscalar-mlp",
+        "version": 1,
+        "architecture": {
+            "n_inputs": 2,
+            "sizes": [10**9, 1],
+            "activation": "tanh",
+            "output_activation": "linear",
+        },
+        "fused": False,
+        "num_parameters": 3 * 10**9 + 10**9 + 1,
+        "weights": {"L1.N1.w1": 0.5},
+    }
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(ModelFileError, match=r"has 4000000001 weights but the file holds 1$"):
+        MLP.load(path)
+
+
+def test_a_deeply_nested_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ModelFileError, match="nested too deeply"):
+        MLP.load(path)

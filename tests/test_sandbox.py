@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ WEIGHTED = all_exercises()[0]  # weighted-input: answer `z`
 
 
 def _run(source: str, limits: Limits = LIMITS) -> tuple[str, str, str]:
-    outcome = run_jobs([Job("weighted-input", source, "answer.py", 1)], limits)[0]
+    outcome = run_jobs(
+        [Job("weighted-input", source, "answer.py", {"names": ["z"]}, kind="numbers")], limits
+    )[0]
     return outcome.status, outcome.error, outcome.output
 
 
@@ -80,7 +83,7 @@ def test_a_fork_bomb_is_refused():
 def test_subprocess_is_refused():
     status, error, _ = _run("import subprocess\n")
     assert status == "blocked"
-    assert error.startswith("import subprocess was refused")
+    assert error.startswith("line 1: import subprocess is not available here: use plain Python")
 
 
 def test_a_huge_allocation_hits_the_memory_limit():
@@ -149,10 +152,10 @@ def test_output_around_the_checker_is_kept_apart():
 
 def test_after_a_killed_job_the_next_jobs_still_run():
     jobs = [
-        Job("weighted-input", "x = 10 ** (10 ** 9)\n", "a.py", 1),
-        Job("weighted-input", "z = 5.5\n", "b.py", 1),
-        Job("weighted-input", "import os\nos._exit(1)\n", "c.py", 1),
-        Job("weighted-input", "z = 1.0\n", "d.py", 1),
+        Job("weighted-input", "x = 10 ** (10 ** 9)\n", "a.py", {"names": ["z"]}, kind="numbers"),
+        Job("weighted-input", "z = 5.5\n", "b.py", {"names": ["z"]}, kind="numbers"),
+        Job("weighted-input", "import os\nos._exit(1)\n", "c.py", {"names": ["z"]}, kind="numbers"),
+        Job("weighted-input", "z = 1.0\n", "d.py", {"names": ["z"]}, kind="numbers"),
     ]
     outcomes = run_jobs(jobs, LIMITS)
     assert [o.status for o in outcomes] == ["timeout", "ok", "exit", "ok"]
@@ -183,3 +186,100 @@ def test_a_wrong_backward_rule_is_caught_by_gradcheck(tmp_path):
     result = check_files([(exercise, path, 3)], LIMITS)[0]
     assert not result.passed
     assert all(p.message.startswith("gradcheck: yours ") for p in result.parts)
+
+
+# --- where code runs: the isolation modes ------------------------------------------------------
+
+
+def test_without_isolation_grading_refuses_but_checking_runs(tmp_path, monkeypatch):
+    from nnscalar.errors import ConfigError
+    from nnscalar.exercises import isolation
+    from nnscalar.exercises.grading import grade_all
+
+    monkeypatch.setattr(isolation, "bwrap_problem", lambda: "bwrap is not installed (test)")
+    monkeypatch.delenv(isolation.ENV, raising=False)
+    (tmp_path / "ann").mkdir()
+    (tmp_path / "ann" / "01-weighted-input.py").write_text("z = 5.5\n")
+    items = [(1, WEIGHTED)]
+    with pytest.raises(ConfigError, match="refusing to run other people's code without isolat"):
+        grade_all(tmp_path, items, 1, False, limits=LIMITS)
+    (grade,) = grade_all(tmp_path, items, 1, False, limits=LIMITS, allow_unisolated=True)
+    assert grade.results[1].passed  # the teacher chose to run it anyway
+    assert isolation.choose() == "none"
+    assert isolation.warning("none").startswith("warning: no isolation (bubblewrap not availa")
+    path = tmp_path / "mine.py"
+    path.write_text("z = 5.5\n")
+    assert check_files([(WEIGHTED, path, 1)], LIMITS)[0].passed  # one's own code still runs
+
+
+def test_a_platform_container_is_chosen_by_its_setting(monkeypatch):
+    from nnscalar.errors import ConfigError
+    from nnscalar.exercises import isolation
+
+    monkeypatch.setenv(isolation.ENV, "container")
+    assert isolation.choose() == "container"
+    assert "the container this runs in must be the boundary" in isolation.warning("container")
+    monkeypatch.setenv(isolation.ENV, "chroot")
+    with pytest.raises(ConfigError, match="NNSCALAR_ISOLATION='chroot' is not valid; valid: auto"):
+        isolation.choose()
+    assert _run("z = 5.5\n", Limits(time=2.0, isolation="container"))[0] == "ok"
+
+
+def test_under_pyodide_code_is_checked_in_the_tab(monkeypatch, tmp_path):
+    import subprocess
+
+    from nnscalar.exercises import isolation
+
+    def no_process(*args, **kwargs):
+        raise AssertionError("no process may be started in the browser")
+
+    monkeypatch.setattr(isolation, "_platform", lambda: "emscripten")
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    assert isolation.choose("bwrap") == "in-process"
+    assert _run("print('hi')\nz = 5.5\n")[::2] == ("ok", "hi\n")
+    exercise = all_exercises()[5]
+    path = tmp_path / "op.py"
+    path.write_text(exercise.solution(3))
+    assert check_files([(exercise, path, 3)], LIMITS)[0].passed
+
+
+def test_limits_are_checked():
+    from nnscalar.errors import ConfigError
+
+    for bad in (float("inf"), float("nan"), -1.0, 0.0, 1e9):
+        with pytest.raises(ConfigError, match=r"time limit .* is not valid; valid: seconds"):
+            Limits(time=bad)
+    with pytest.raises(ConfigError, match="isolation 'chroot' is not known; valid: auto, bwrap"):
+        Limits(isolation="chroot")
+
+
+def test_a_cpu_limit_kill_is_a_time_limit_not_memory():
+    from nnscalar.exercises.sandbox import _ended
+
+    killed = -signal.SIGKILL
+    by_cpu = _ended(killed, 8.2, 8, 2.0, bytearray(), LIMITS, isolated=False)
+    assert (by_cpu.status, by_cpu.error) == (
+        "timeout",
+        "time limit: the code used more CPU time than its limit allows and was stopped (an "
+        "infinite loop, or far too much work?)",
+    )
+    by_memory = _ended(killed, 0.3, 8, 2.0, bytearray(), LIMITS, isolated=False)
+    assert (
+        by_memory.error == "the code was killed, most likely for using more than 256 MB of memory"
+    )
+    in_bwrap = _ended(128 + signal.SIGKILL, 8.2, 8, 2.0, bytearray(), LIMITS, isolated=True)
+    assert in_bwrap.status == "timeout"  # bwrap reports a signal as 128 + its number
+
+
+def test_numbers_and_checks_given_as_odd_values_fail_that_answer_only():
+    from nnscalar.exercises.checking import outcome_result
+    from nnscalar.exercises.sandbox import Outcome
+
+    exercise = all_exercises()[5]
+    result = outcome_result(exercise, Outcome("ok", {"values": 5}), 3)
+    assert result.parts[0].message == "no value for every point came back"
+    train = all_exercises()[12]
+    result = outcome_result(
+        train, Outcome("ok", {"scores": ["returned nan, not a finite number"]}), 3
+    )
+    assert result.parts[0].message == "no score for every test point came back"

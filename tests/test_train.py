@@ -289,3 +289,21 @@ def test_labels_are_encoded_for_the_loss() -> None:
         encode_labels([0.0, 1.0, 2.0], "hinge")
     with pytest.raises(ConfigError, match="unknown loss 'nll'; valid: hinge, mse"):
         encode_labels([0.0, 1.0], "nll")
+
+
+def test_evaluate_a_big_data_set_in_slices_agrees_with_one_pass(monkeypatch):
+    import nnscalar.train as train_module
+    from nnscalar.data import moons
+    from nnscalar.nn import MLP
+    from nnscalar.train import Trainer
+
+    X, y = moons(n=50, noise=0.1, seed=1)
+    from nnscalar.optim import SGD
+
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    trainer = Trainer(model, "hinge", SGD(model.parameters(), lr=0.1))
+    whole = trainer.evaluate(X, y)
+    monkeypatch.setattr(train_module, "EVAL_BATCH", 7)  # 8 slices, the last of 1 sample
+    sliced = trainer.evaluate(X, y)
+    assert sliced.accuracy == whole.accuracy and sliced.n == whole.n == 50
+    assert sliced.loss == pytest.approx(whole.loss, rel=1e-12)

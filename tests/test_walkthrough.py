@@ -17,7 +17,7 @@ from nnscalar import Value
 from nnscalar.cli import main
 from nnscalar.expr import parse
 from nnscalar.nn import MLP
-from nnscalar.walkthrough import Score, Walkthrough
+from nnscalar.walkthrough import Score, Walkthrough, agrees
 
 # x*y + x at x=3, y=-2: step 1 is n2 = n1 + x (grads n1: 1, x: 1), step 2 is n1 = x·y
 # (grads x: 1 + (-2)·1 = -1, y: 3·1 = 3)
@@ -287,3 +287,16 @@ def test_terminal_quiz_with_right_and_wrong_answers() -> None:
     assert rest.rstrip().endswith("Score: 3 of 4 right (75%)")
     child.close()
     assert child.exitstatus == 0
+
+
+def test_the_quiz_tolerance_is_relative_at_every_size() -> None:
+    """0 for a vanishing gradient of 0.004 is wrong; 0.004002 for it is right (issue 16)."""
+    assert not agrees(0.0, 0.004, 0.01) and agrees(0.004002, 0.004, 0.01)
+    assert not agrees(0.0041, 0.004, 0.01) and agrees(0.0, 0.0, 0.01)
+    root = parse("a*b").build({"a": 0.004, "b": 1.0})
+    out = io.StringIO()
+    replies = iter(["1", "0"])  # ∂/∂a = b = 1 is right; ∂/∂b = a = 0.004, not 0
+    walkthrough = Walkthrough(
+        root, Console(file=out, width=100, color_system=None), lambda p: next(replies)
+    )
+    assert walkthrough.quiz() == Score(asked=2, right=1, finished=True)

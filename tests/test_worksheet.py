@@ -74,16 +74,13 @@ def test_the_answer_key_agrees_with_the_worksheet(handout):
     assert (key / "graphs" / "04-expression-gradients-key.svg").is_file()
 
 
-def test_the_templates_fail_with_a_clear_message(handout):
+def test_the_templates_are_not_answered_yet(handout):
     seed = student_seed(CLASS_SEED, "alice")
     number, exercise = ITEMS[0]
     path = handout / "students" / "alice" / "answers" / answer_file_name(number, exercise)
     result = check_files([(exercise, path, seed)])[0]
-    assert result.error == (
-        f"{path.name}, line 2, column 5: the value of z is not a number: "
-        "unexpected character '?' at column 1; an expression uses numbers, "
-        "names, + - * / ** ( ) and functions like tanh(x)"
-    )
+    assert (result.error, result.score, result.unanswered) == ("", 0, 1)
+    assert str(result).splitlines()[1] == "  ?    z: not answered: give a number for z"
 
 
 def test_notebooks_are_valid_nbformat(handout):
@@ -131,3 +128,47 @@ def test_the_answer_key_fits_an_a4_page_when_printed(handout, browser):
     assert [w for w in widths if w[0] > w[1]] == []  # no line runs off the page
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 794
     page.close()
+
+
+def test_a_hostile_student_id_is_text_in_the_key_and_keys_are_private(tmp_path):
+    student = '"><script>alert(2)</script>'
+    items = ITEMS[:2]
+    with pytest.raises(ConfigError, match=r"student id '\.\.' cannot name a folder"):
+        write_worksheets(tmp_path / "x", CLASS_SEED, [".."], items)
+    write_worksheets(tmp_path, CLASS_SEED, [student], items)
+    (folder,) = (tmp_path / "keys").iterdir()
+    page = (folder / "answer_key.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    for path in (tmp_path / "keys", folder, folder / "answer_key.html", tmp_path / "seeds.csv"):
+        assert path.stat().st_mode & 0o077 == 0, path  # the teacher's only
+
+
+def test_a_course_secret_makes_the_graded_variant_unguessable(tmp_path):
+    from nnscalar.exercises.grading import grade_all
+    from nnscalar.exercises.variants import course_secret, read_course_secret
+
+    secret = read_course_secret(tmp_path / "course.secret", create=True)
+    assert (tmp_path / "course.secret").stat().st_mode & 0o777 == 0o600
+    assert read_course_secret(tmp_path / "course.secret") == secret and len(secret) == 64
+    items = [ITEMS[0], ITEMS[5]]  # a numbers exercise and a code one
+    seeds = write_worksheets(tmp_path / "out", CLASS_SEED, ["ann"], items, secret=secret)
+    seed = seeds[0][1]
+    exercise = ITEMS[0][1]
+    with course_secret(secret):
+        graded = exercise.solution(seed)
+        statement = exercise.statement(seed)
+    assert exercise.solution(seed) != graded  # the package and the printed seed: not the key
+    assert exercise.statement(seed) != statement
+    key = tmp_path / "out" / "keys" / "ann" / "answers"
+    submissions = tmp_path / "subs"
+    (submissions / "ann").mkdir(parents=True)
+    for name in (answer_file_name(1, exercise), answer_file_name(6, ITEMS[5][1])):
+        (submissions / "ann" / name).write_text((key / name).read_text())
+    kwargs = {"limits": None, "seed_from_name": True, "allow_unisolated": True}
+    (right,) = grade_all(submissions, items, CLASS_SEED, secret=secret, **kwargs)
+    (public,) = grade_all(submissions, items, CLASS_SEED, **kwargs)
+    assert (right.total, public.points(1)) == (2.0, 0.0)
+    sheet = (tmp_path / "out" / "students" / "ann" / "worksheet.md").read_text()
+    assert "it is checked when graded" in sheet and "exercises check" not in sheet
+    book = json.loads((tmp_path / "out" / "students" / "ann" / "worksheet.ipynb").read_text())
+    assert "check(1, answer)" not in json.dumps(book)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -11,8 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import ConfigError
-from ..exercises import Limits, all_exercises, check_files, find, seed_of
+from ..exercises import Limits, all_exercises, check_files, find, isolation, seed_of
 from ..exercises.model import Exercise
+from ..exercises.seeds import seed_in_text
 from ..render import draw
 from .cmd_train import positive
 from .cmd_worksheet import add_path_argument
@@ -21,11 +23,13 @@ EPILOG = """examples:
   nnscalar exercises list
   nnscalar exercises show 4 --seed 649198393 --svg graph.svg
   nnscalar exercises hint 4 --level 2
-  nnscalar exercises check 4 answers/04-expression-gradients.txt --seed 649198393
+  nnscalar exercises check 4 answers/04-expression-gradients.txt
   nnscalar exercises check 6 my_op.py --seed 649198393
   nnscalar exercises list --path my_exercises/
-An answers file has one `name = number` line per asked value; code exercises take a .py file,
-run in a sandbox (time and memory limits, no network, no processes)."""
+The seed is read from the answers file's first line `# 4. ... (seed 649198393)` unless --seed
+is given. An answers file has one `name = number` line per asked value; code exercises take a
+.py file, run in a sandbox (bubblewrap where installed: read-only system, private scratch folder, no
+network; time and memory limits)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +59,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = actions.add_parser("check", parents=[common], help="check an answer file")
     check.add_argument("number", help="the exercise's number or id")
     check.add_argument("file", help="an answers file (name = number lines) or a .py file")
-    check.add_argument("--seed", default="0", help="your seed (a number, or your student id)")
+    check.add_argument(
+        "--seed",
+        default=None,
+        help="your seed (a number, or your student id); default: the file's `(seed N)` line",
+    )
     check.add_argument(
         "--time-limit",
         type=positive(float),
@@ -63,6 +71,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="stop the code after this long (default: the exercise's limit)",
     )
     check.set_defaults(run=_check)
+
+
+def _stated_seed(path: Path) -> int | None:
+    """The seed an answers file states on its first lines (None when none, or unreadable)."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as f:
+            return seed_in_text(f.read(4096))
+    except OSError:
+        return None
 
 
 def _exercise(args: argparse.Namespace) -> tuple[int, Exercise]:
@@ -85,7 +102,7 @@ def _show(args: argparse.Namespace) -> int:
     seed = seed_of(args.seed)
     console = Console()
     console.rule(f"{number}. {exercise.title}  (seed {seed})")
-    console.print(Markdown(exercise.statement(seed)))
+    console.print(Markdown(exercise.stated(seed)))
     if exercise.graph is not None:
         if args.svg:
             draw(exercise.graph(seed), show_grad=False).save(args.svg)
@@ -118,9 +135,26 @@ def _check(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
     limits = Limits(time=args.time_limit)
-    seed = seed_of(args.seed)
-    result = check_files([(exercise, path, seed)], limits, args.path)[0]
+    if path.suffix == ".py" and isolation.warning(isolation.choose(limits.isolation)):
+        print(isolation.warning(isolation.choose(limits.isolation)), file=sys.stderr)
+    stated = _stated_seed(path)
     console = Console()
+    if args.seed is None:
+        if stated is None:
+            raise ConfigError(
+                f"{path}: no seed: the file has no `(seed N)` line at its top; give --seed N "
+                "(your worksheet shows it)"
+            )
+        seed = stated
+    else:
+        seed = seed_of(args.seed)
+        if stated is not None and stated != seed:
+            console.print(
+                f"[yellow]warning:[/] {escape(str(path))} says seed {stated}; checked with "
+                f"--seed {seed} as you asked",
+                highlight=False,
+            )
+    result = check_files([(exercise, path, seed)], limits, args.path)[0]
     console.rule(f"{number}. {exercise.title}  (seed {seed})")
     console.print(result)
     return 0 if result.passed else 1

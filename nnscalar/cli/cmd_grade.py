@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..exercises import Limits, all_exercises, seed_of
+from ..errors import ConfigError
+from ..exercises import Limits, all_exercises, isolation, seed_of
 from ..exercises.grading import Grade, find_submissions, grade_all, write_grades
+from ..exercises.junit import write_junit
+from ..exercises.sandbox import MAX_TIME, stop_all
+from ..exercises.seeds import read_seeds
+from ..exercises.variants import read_course_secret
 from .cmd_train import positive
 from .cmd_worksheet import add_path_argument, select
 
-EPILOG = """example:
+EPILOG = """examples:
+  nnscalar grade submissions/ --seeds handout/seeds.csv --out grades/
   nnscalar grade submissions/ --seed-from-name --seed 2024 --out grades/
+Each student's seed comes from seeds.csv (folder names matched forgivingly: Alice,
+alice_submission), else from --seed and their folder's name (--seed-from-name), else --seed for
+everyone, and is checked against the seed their files state ("(seed N)" headers, the notebook's
+setup(N)); with none of these the files' own seed is used. Every fallback or disagreement is a
+warning (grades.csv columns "seed from" and "warnings"); a submission whose seed cannot be told
+is listed as not graded.
 submissions/ holds a folder per student (named by their id) with the answer files of their
 worksheet (NN-....txt / NN-....py) or their notebook, or <id>.ipynb files. Writes
-grades/grades.csv and grades/<id>/results.json (Gradescope's format)."""
+grades/grades.csv, grades/<folder>/results.json (Gradescope's format) and grades/folders.csv,
+readable by you only. Student code runs under bubblewrap (apt-get install bubblewrap): without
+it grading refuses unless --no-isolation; in a per-submission container: --isolation container."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,13 +49,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("submissions", metavar="SUBMISSIONS_DIR")
-    parser.add_argument("--seed", default="0", help="the class seed the worksheets used (0)")
+    parser.add_argument("--seed", default=None, help="the class seed the worksheets used")
+    parser.add_argument(
+        "--seeds",
+        metavar="CSV",
+        help="seeds.csv as `nnscalar worksheet` wrote it: each student's seed",
+    )
     parser.add_argument(
         "--seed-from-name",
         action="store_true",
         help="each student's seed from the class seed and their folder's name",
     )
     parser.add_argument("--out", default="grades", metavar="DIR", help="where to write (grades)")
+    parser.add_argument("--junit", metavar="XML", help="also write JUnit XML here (CodeGrade, CI)")
     parser.add_argument(
         "--exercises",
         default="",
@@ -54,8 +80,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--memory-mb", type=positive(int), default=512, help="per student process (512)"
     )
+    parser.add_argument(
+        "--isolation",
+        choices=isolation.MODES,
+        default="auto",
+        help="how student code is isolated: bwrap (bubblewrap), container (the platform's "
+        "container is the boundary), none; auto: bwrap when it works (auto)",
+    )
+    parser.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="grade even where no isolation exists: student code then runs as you (dangerous)",
+    )
+    parser.add_argument(
+        "--course-secret",
+        metavar="FILE",
+        help="the course secret file the worksheets were written with (graded variants)",
+    )
     add_path_argument(parser)
     parser.set_defaults(run=run)
+
+
+@contextmanager
+def _children_die_with_us() -> Iterator[None]:
+    """SIGTERM / SIGINT to the grader kill every sandboxed child, then end the command."""
+
+    def stop(signum: int, frame: object) -> None:
+        stop_all()
+        raise KeyboardInterrupt
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,38 +122,85 @@ def run(args: argparse.Namespace) -> int:
     exercises = all_exercises(args.path)
     items = [(n, exercises[n - 1]) for n in select(args.exercises, len(exercises))]
     console = Console()
+    if args.time_limit is not None and args.time_limit > MAX_TIME:
+        raise ConfigError(f"--time-limit {args.time_limit:g} is too long; at most {MAX_TIME:g} s")
+    requested = "none" if args.no_isolation and args.isolation == "auto" else args.isolation
+    mode = isolation.choose(requested)
+    if isolation.warning(mode):
+        print(isolation.warning(mode), file=sys.stderr)
     total = len(find_submissions(args.submissions))
     done: list[Grade] = []
+    bar = Progress(
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = bar.add_task("grading", total=total)
 
     def progress(grade: Grade) -> None:
         done.append(grade)
-        console.print(
-            f"[dim]{len(done)}/{total}[/] {grade.student}: {grade.total:g}", highlight=False
+        bar.advance(task)
+        if console.is_terminal and not grade.warnings and grade.graded:
+            return  # the bar counts; the table below has every score
+        score = f"{grade.total:g}" if grade.graded else "[red]not graded[/]"
+        bar.console.print(
+            f"[dim]{len(done)}/{total}[/] {escape(grade.student)}: {score}", highlight=False
         )
+        for warning in grade.warnings:
+            bar.console.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False)
 
-    grades = grade_all(
-        args.submissions,
-        items,
-        seed_of(args.seed),
-        args.seed_from_name,
-        jobs=args.jobs,
-        limits=Limits(time=args.time_limit, memory_mb=args.memory_mb),
-        paths=args.path,
-        progress=progress,
-    )
+    with _children_die_with_us(), bar:
+        grades = grade_all(
+            args.submissions,
+            items,
+            None if args.seed is None else seed_of(args.seed),
+            args.seed_from_name,
+            jobs=args.jobs,
+            limits=Limits(time=args.time_limit, memory_mb=args.memory_mb, isolation=mode),
+            paths=args.path,
+            progress=progress,
+            allow_unisolated=args.no_isolation,
+            secret=read_course_secret(args.course_secret) if args.course_secret else None,
+            seeds=read_seeds(args.seeds) if args.seeds else None,
+        )
     table_path = write_grades(args.out, grades, items)
+    if args.junit:
+        write_junit(args.junit, grades, items)
     table = Table(title=f"grades ({len(grades)} students)")
     table.add_column("student")
+    table.add_column("seed from")
     for number, _ in items:
         table.add_column(str(number), justify="right")
     table.add_column("total", justify="right")
     for grade in grades:
+        if not grade.graded:
+            blank = ["[red]-[/]"] * len(items)
+            table.add_row(escape(grade.student), "[red]unknown[/]", *blank, "not graded")
+            continue
         cells = []
         for number, _ in items:
             points = grade.points(number)
             color = "green" if points == 1 else "red" if points == 0 else "yellow"
             cells.append(f"[{color}]{points:g}[/]")
-        table.add_row(grade.student, *cells, f"{grade.total:g}/{len(items)}")
+        source = grade.seed_source + (" [yellow](!)[/]" if grade.warnings else "")
+        table.add_row(escape(grade.student), source, *cells, f"{grade.total:g}/{len(items)}")
     console.print(table)
+    warned = [g for g in grades if g.warnings and g.graded]
+    if warned:
+        count = f"{len(warned)} students; also in grades.csv"
+        console.print(f"[bold yellow]Seed warnings[/] ({count}):")
+        for grade in warned:
+            line = f"  {grade.student}: {'; '.join(grade.warnings)}"
+            console.print(escape(line), highlight=False)
+    troubled = [g for g in grades if g.problems()]
+    if troubled:
+        console.print(f"[bold]Problems[/] ({len(troubled)} students; also in grades.csv):")
+        for grade in troubled:
+            line = f"  {grade.student}: {grade.problems(console.width)}"
+            console.print(escape(line[: max(20, console.width - 1)]), highlight=False)
     console.print(f"Wrote {table_path} and results.json per student in {args.out}/.")
     return 0

@@ -10,6 +10,7 @@ from ..core import Value, topological_order
 from ..errors import ConfigError
 from ..expr import parse, parse_assignments, parse_numbers
 from ._arguments import add_expression_arguments
+from .cmd_train import positive
 
 if TYPE_CHECKING:
     from ..nn import MLP
@@ -69,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mode.add_argument("--html", metavar="PATH", help="write the interactive page to PATH")
     parser.add_argument(
         "--tolerance",
-        type=float,
+        type=positive(float),
         default=0.01,
         help="quiz: relative tolerance of an answer (default 0.01)",
     )

@@ -6,6 +6,7 @@ prints what the run gives."""
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +54,7 @@ def positive(kind: type) -> Callable[[str], Any]:
             value = kind(text)
         except ValueError:
             value = None
-        if value is None or not value > 0:
+        if value is None or not value > 0 or not math.isfinite(value):
             what = "an int" if kind is int else "a number"
             raise argparse.ArgumentTypeError(f"{text!r} is not valid; valid: {what} > 0")
         return value

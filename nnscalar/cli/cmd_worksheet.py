@@ -8,12 +8,15 @@ from rich.console import Console
 
 from ..errors import ConfigError
 from ..exercises import all_exercises, seed_of
+from ..exercises.variants import read_course_secret
 from ..exercises.worksheet import read_students, write_worksheets
 
 EPILOG = """example:
   nnscalar worksheet --seed 2024 --students ids.txt --out handout/
 writes handout/students/<id>/ (worksheet.html, worksheet.md, worksheet.ipynb, answers/ to fill
-in), handout/keys/<id>/ (answer key, filled notebook, reference answers) and handout/seeds.csv."""
+in), handout/keys/<id>/ (answer key, filled notebook, reference answers) and handout/seeds.csv,
+all readable by you only. Graded variants: add --course-secret course.secret (kept by you, given
+again to `nnscalar grade`); without it the public package and a seed give the answers."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="where to write")
     parser.add_argument(
         "--exercises", default="", metavar="LIST", help="which exercises, e.g. 1-5,7 (default: all)"
+    )
+    parser.add_argument(
+        "--course-secret",
+        metavar="FILE",
+        help="graded variants: mix in the secret kept in FILE (made, private, when missing); "
+        "give the same FILE to `nnscalar grade`",
     )
     add_path_argument(parser)
     parser.set_defaults(run=run)
@@ -54,7 +63,9 @@ def select(text: str, count: int) -> list[int]:
     chosen: list[int] = []
     for part in text.split(","):
         low, dash, high = part.strip().partition("-")
-        if not (low.isdigit() and (not dash or high.isdigit())):
+        if not (
+            low.isascii() and high.isascii() and low.isdigit() and (not dash or high.isdigit())
+        ):
             raise ConfigError(f"--exercises: {part.strip()!r} is not a number or a range like 2-5")
         first, last = int(low), int(high) if dash else int(low)
         if not 1 <= first <= last <= count:
@@ -68,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     exercises = all_exercises(args.path)
     items = [(n, exercises[n - 1]) for n in select(args.exercises, len(exercises))]
     students = read_students(args.students)
-    seeds = write_worksheets(args.out, seed_of(args.seed), students, items, args.path)
+    secret = read_course_secret(args.course_secret, create=True) if args.course_secret else None
+    seeds = write_worksheets(args.out, seed_of(args.seed), students, items, args.path, secret)
     Console().print(
         f"Wrote worksheets for {len(seeds)} students ({len(items)} exercises) in "
         f"{args.out}/students, answer keys in {args.out}/keys, seeds in "

@@ -198,16 +198,20 @@ def _new_op_solution(seed: int) -> str:
     )
 
 
-def _new_op_probe(namespace: Mapping[str, Any], seed: int) -> dict[str, Any]:
+def _new_op_inputs(seed: int) -> dict[str, Any]:
+    """The (a, out) pairs the student's rule is called on (the op's forward stays here)."""
     name, points = _new_op(seed)
-    forward = _NEW_OPS[name][1]
+    return {"pairs": [[a, _NEW_OPS[name][1](a)] for a in points]}
+
+
+def _new_op_probe(namespace: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
     fn = namespace.get("local_derivative")
     if not callable(fn):
         return {"missing": "define a function local_derivative(a, out)"}
     values: list[Any] = []
-    for a in points:
+    for a, out in inputs["pairs"]:
         try:
-            value = fn(a, forward(a))
+            value = fn(a, out)
         except Exception as exc:  # the student's error is the answer at this point
             values.append(f"{type(exc).__name__}: {exc}")
             continue
@@ -220,9 +224,17 @@ def _new_op_check(data: Mapping[str, Any], seed: int) -> CheckResult:
     name, points = _new_op(seed)
     forward = _NEW_OPS[name][1]
     if "missing" in data:
-        return CheckResult("new-op-backward", (Part("local_derivative", False, data["missing"]),))
+        return CheckResult(
+            "new-op-backward", (Part("local_derivative", False, str(data["missing"])),)
+        )
+    values = data.get("values")
+    if not isinstance(values, list) or len(values) != len(points):
+        return CheckResult(
+            "new-op-backward",
+            (Part("local_derivative", False, "no value for every point came back"),),
+        )
     parts = []
-    for a, given in zip(points, data["values"]):
+    for a, given in zip(points, values):
         label = f"local_derivative({_g(a)}, out={forward(a):.4g})"
         if isinstance(given, str):
             parts.append(Part(label, False, given))
@@ -259,6 +271,7 @@ NEW_OP_BACKWARD = Exercise(
     solution=_new_op_solution,
     check=_new_op_check,
     probe=_new_op_probe,
+    inputs=_new_op_inputs,
     functions=("local_derivative",),
     template="import math\n\n\ndef local_derivative(a, out):\n    ...  # d(out)/da\n",
     hints=(

@@ -288,7 +288,9 @@ def _neuron_statement(seed: int) -> str:
         f"A neuron with weights w = {_vector(ws)}, bias b = {_g(neuron.bias.data)} and the "
         f"**{neuron.activation}** activation gets the input x = {_vector(xs)}.\n\n"
         "1. Its forward pass: the weighted input z and the output out.\n"
-        "2. Then backward: d(out)/dw₁ and d(out)/db.\n\n"
+        "2. Then backward: d(out)/dw₁ and d(out)/db. A slope worked out from your rounded out "
+        "counts; where the activation saturates (out near its limit) that slope cancels "
+        "figures: keep out to more figures there.\n\n"
         "Answer: `z = ...`, `out = ...`, `dout_dw1 = ...`, `dout_db = ...`"
     )
 
@@ -328,8 +330,42 @@ def _neuron_check(answer: Mapping[str, Any], seed: int) -> CheckResult:
         number_part("out", given_out, out.data, wrong_out),
     ]
     nodes = {"dout_dw1": neuron.weights[0], "dout_db": neuron.bias}
-    parts += gradient_parts(out, nodes, answer)
+    grads = gradient_parts(out, nodes, answer)
+    if parts[1].ok and isinstance(given_out, float):
+        grads = _from_given_out(grads, answer, given_out, neuron.activation, _xs[0])
+    parts += grads
     return CheckResult("neuron-forward", tuple(parts))
+
+
+CHAIN_RTOL = 0.05  # a slope from a rounded `out` counts while it is within 5 % of the exact one
+
+
+def _from_given_out(
+    grads: list[Part], answer: Mapping[str, Any], out: float, activation: str, x1: float
+) -> list[Part]:
+    """The gradient parts, each refused one checked again against the slope worked out from the
+    student's own (accepted, rounded) `out`, as the hint says: that is right too."""
+    slope = 1 - out * out if activation == "tanh" else out * (1 - out)
+    chained = {"dout_dw1": x1 * slope, "dout_db": slope}
+    how = f"from your out = {out:.6g}"
+    checked = []
+    for part in grads:
+        given = answer.get(part.name)
+        if not part.ok and isinstance(given, float) and part.expected is not None:
+            if close(chained[part.name], part.expected, CHAIN_RTOL):
+                again = number_part(part.name, given, part.expected, "", (chained[part.name], how))
+                part = again if again.ok else part  # refused both ways: the chain rule's word
+            elif close(given, chained[part.name]):
+                part = Part(
+                    part.name,
+                    False,
+                    f"{part.message}: your out = {out:.6g} has too few figures for this slope "
+                    "(near saturation 1 − out² cancels them): keep more figures of out",
+                    part.expected,
+                    given,
+                )
+        checked.append(part)
+    return checked
 
 
 def _neuron_graph(seed: int) -> Value:

@@ -553,15 +553,21 @@ TARGET_ACCURACY = 0.85
 
 
 def _moons(seed: int) -> tuple[list, list, list, list]:
+    """(X_train, X_test, y_train, y_test): the 70 training points the statement names, and 30
+    held-out points drawn apart from the exercise's random source (with a course secret, the
+    seed and the package do not give their labels)."""
     X, y = moons(n=100, noise=0.1, seed=seed % 10_000)
-    return train_test_split(X, y, test_size=0.3, seed=seed % 10_000)
+    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.3, seed=seed % 10_000)
+    held_out = exercise_rng("train-to-accuracy", seed).randrange(10**9)
+    X_test, y_test = moons(n=30, noise=0.1, seed=held_out)
+    return X_train, X_test, y_train, y_test
 
 
 def _train_statement(seed: int) -> str:
     return (
         "Write a function `train(X, y)` that builds and trains a small network on the two-moons "
         "data it is given (70 points: X a list of [x1, x2], y labels −1 or +1) and returns the "
-        "trained model. The checker calls `model.predict(x)` (or `model(x)`) on 30 held-out "
+        "trained model. The checker calls `model.predict(x)` (or `model(x)`) on 30 new "
         f"points and reads the sign as the class: reach **{TARGET_ACCURACY:.0%} accuracy**.\n\n"
         f"Your data: `nnscalar.data.moons(n=100, noise=0.1, seed={seed % 10_000})`, split by "
         f"`train_test_split(X, y, test_size=0.3, seed={seed % 10_000})`.\n\n"
@@ -584,12 +590,18 @@ def _train_solution(seed: int) -> str:
     )
 
 
-def _train_probe(namespace: Mapping[str, Any], seed: int) -> dict[str, Any]:
+def _train_inputs(seed: int) -> dict[str, Any]:
+    """The training data and the held-out points (their labels stay with the grader)."""
+    X_train, X_test, y_train, _ = _moons(seed)
+    return {"X": X_train, "y": y_train, "X_test": X_test}
+
+
+def _train_probe(namespace: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
     train = namespace.get("train")
     if not callable(train):
         return {"missing": "define a function train(X, y) that returns the trained model"}
-    X_train, X_test, y_train, _ = _moons(seed)
-    model = train(X_train, y_train)
+    X_test = inputs["X_test"]
+    model = train(inputs["X"], inputs["y"])
     predict = getattr(model, "predict", model)
     if not callable(predict):
         return {
@@ -606,9 +618,16 @@ def _train_probe(namespace: Mapping[str, Any], seed: int) -> dict[str, Any]:
 
 def _train_check(data: Mapping[str, Any], seed: int) -> CheckResult:
     if "missing" in data:
-        return CheckResult("train-to-accuracy", (Part("train", False, data["missing"]),))
+        return CheckResult("train-to-accuracy", (Part("train", False, str(data["missing"])),))
     y_test = _moons(seed)[3]
-    scores = data["scores"]
+    scores = data.get("scores")
+    if not isinstance(scores, list) or len(scores) != len(y_test):
+        return CheckResult(
+            "train-to-accuracy", (Part("train", False, "no score for every test point came back"),)
+        )
+    bad = next((s for s in scores if isinstance(s, str)), None)
+    if bad is not None:
+        return CheckResult("train-to-accuracy", (Part("train", False, f"the model {bad}"),))
     right = sum((s > 0) == (t > 0) for s, t in zip(scores, y_test))
     accuracy = right / len(y_test)
     message = (
@@ -636,6 +655,7 @@ TRAIN_NET = Exercise(
     solution=_train_solution,
     check=_train_check,
     probe=_train_probe,
+    inputs=_train_inputs,
     functions=("train",),
     template=(
         "from nnscalar.nn import MLP\nfrom nnscalar.optim import Adam\n"

@@ -9,27 +9,33 @@ and/or the worksheet notebook, whose answer cells count where no file answers) o
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..files import write_atomic
+from ..files import read_limited, write_atomic
+from . import isolation
 from .checking import check_sources
 from .model import CheckResult, Exercise
 from .sandbox import Limits
-from .variants import student_seed
-from .worksheet import safe_name
+from .seeds import SeedChoice, choose_seed, seed_in_text
+from .variants import course_secret
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 __all__ = [
     "Grade",
     "find_submissions",
     "grade_all",
     "grade_submission",
+    "result_folders",
     "results_json",
     "write_grades",
 ]
@@ -43,8 +49,15 @@ class Grade:
     """One student's results: exercise number → CheckResult (every graded exercise has one)."""
 
     student: str
-    seed: int
+    seed: int | None  # None: the seed could not be told, and nothing was graded
     results: dict[int, CheckResult]
+    seed_source: str = "--seed"  # seeds.csv, name, --seed, answer file, notebook or unknown
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def graded(self) -> bool:
+        """False when the submission's seed could not be told (its row says why)."""
+        return self.seed is not None
 
     def points(self, number: int) -> float:
         """The exercise's share of passed parts, 0..1 (each exercise is worth one point)."""
@@ -56,9 +69,33 @@ class Grade:
         """The sum of the points of every graded exercise."""
         return round(sum(self.points(n) for n in self.results), 4)
 
+    def problems(self, limit: int = 300) -> str:
+        """Why answers could not be checked, per exercise (`6: time limit …; 13: no answer …`),
+        each reason's first line, the whole clipped to `limit` characters."""
+        if not self.graded:
+            reason = self.warnings[0] if self.warnings else "seed unknown"
+            return f"not graded: {reason}"[:limit]
+        reasons = [
+            f"{n}: {r.error.splitlines()[0] if r.error.strip() else r.error}"
+            for n, r in self.results.items()
+            if r.error
+        ]
+        text = "; ".join(reasons)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+MAX_ANSWER_BYTES = 256 * 1024  # an answer file larger than this is not read
+MAX_NOTEBOOK_BYTES = 8 * 1024 * 1024
+MAX_FILES = 200  # files looked at in one student's folder
+MAX_DEPTH = 6  # subfolders looked into
+
 
 def find_submissions(directory: str | Path) -> list[tuple[str, list[Path]]]:
-    """(student, files) for each student folder or `<student>.ipynb` in `directory`, by name."""
+    """(student, files) for each student folder or `<student>.ipynb` in `directory`, by name.
+
+    Symbolic links are listed, never followed (grading reports them); at most MAX_FILES files
+    and MAX_DEPTH folders deep are looked at per student.
+    """
     root = Path(directory)
     if not root.is_dir():
         raise ConfigError(f"submissions folder {str(root)!r} does not exist or is not a folder")
@@ -66,18 +103,28 @@ def find_submissions(directory: str | Path) -> list[tuple[str, list[Path]]]:
     for entry in sorted(root.iterdir()):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            files = [
-                p
-                for p in sorted(entry.rglob("*"))
-                if p.is_file()
-                and p.suffix in (".txt", ".py", ".ipynb")
-                and not any(part.startswith(".") for part in p.relative_to(entry).parts)
-            ]
-            found.setdefault(entry.name, []).extend(files)
+        if entry.is_symlink():
+            found.setdefault(entry.stem if entry.suffix == ".ipynb" else entry.name, []).append(
+                entry
+            )
+        elif entry.is_dir():
+            found.setdefault(entry.name, []).extend(_answer_files(entry))
         elif entry.suffix == ".ipynb":
             found.setdefault(entry.stem, []).append(entry)
     return sorted(found.items())
+
+
+def _answer_files(folder: Path) -> list[Path]:
+    """The `.txt`, `.py` and `.ipynb` files under `folder` (links included, never followed)."""
+    files: list[Path] = []
+    for here, dirs, names in os.walk(folder, followlinks=False):
+        depth = len(Path(here).relative_to(folder).parts)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if depth < MAX_DEPTH else []
+        for name in sorted(names):
+            path = Path(here) / name
+            if not name.startswith(".") and path.suffix in (".txt", ".py", ".ipynb"):
+                files.append(path)
+    return sorted(files)[:MAX_FILES]
 
 
 def _exercise_of(path: Path, items: Items) -> int | None:
@@ -91,42 +138,85 @@ def _exercise_of(path: Path, items: Items) -> int | None:
     return None
 
 
-def _notebook_answers(path: Path, items: Items) -> dict[int, str]:
-    """The answer cells of a worksheet notebook (tagged by the worksheet), by exercise number."""
+def _read_text(path: Path, max_bytes: int) -> str:
+    """A handed-in file as text (a UTF-8 BOM dropped); ConfigError when it may not be read."""
+    data = read_limited(path, max_bytes)
     try:
-        book = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path.name}: not a readable notebook: {exc}") from None
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path.name}: is not UTF-8 text ({exc.reason})") from None
+
+
+def _notebook_answers(path: Path, items: Items) -> tuple[dict[int, str], int | None]:
+    """The answer cells of a worksheet notebook (tagged by the worksheet), by exercise number,
+    and the seed its `setup(N)` cell states (None when none)."""
+    text = _read_text(path, MAX_NOTEBOOK_BYTES)
+    try:
+        book = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise ConfigError(f"{path.name}: not a readable notebook: {reason}") from None
+    cells = book.get("cells") if isinstance(book, dict) else None
+    if not isinstance(cells, list):
+        raise ConfigError(f"{path.name}: not a notebook (no list of cells)")
     ids = {exercise.id: number for number, exercise in items}
     answers: dict[int, str] = {}
-    for cell in book.get("cells", []):
+    stated: int | None = None
+    for cell in cells:
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata", {}), dict):
+            continue
+        if stated is None and cell.get("cell_type") == "code":
+            text = cell.get("source", "")
+            if isinstance(text, list):
+                text = "".join(t for t in text if isinstance(t, str))
+            stated = seed_in_text(text, notebook=True) if isinstance(text, str) else None
         tag = cell.get("metadata", {}).get("nnscalar", {})
-        if cell.get("cell_type") == "code" and tag.get("exercise") in ids:
+        exercise = tag.get("exercise") if isinstance(tag, dict) else None
+        if cell.get("cell_type") == "code" and isinstance(exercise, str) and exercise in ids:
             source = cell.get("source", "")
-            answers[ids[tag["exercise"]]] = "".join(source) if isinstance(source, list) else source
-    return answers
+            if isinstance(source, list) and all(isinstance(line, str) for line in source):
+                source = "".join(source)
+            if not isinstance(source, str):
+                raise ConfigError(f"{path.name}: the answer cell of {exercise} is not text")
+            answers[ids[exercise]] = source
+    return answers, stated
+
+
+Chooser = Callable[[dict[int, list[str]]], SeedChoice]
 
 
 def grade_submission(
     student: str,
     files: Sequence[Path],
-    seed: int,
+    seed: int | Chooser,
     items: Items,
     limits: Limits | None = None,
     paths: Sequence[str | Path] = (),
 ) -> Grade:
-    """Check one student's files against the exercises `items`, in one sandboxed child process."""
+    """Check one student's files against the exercises `items`, in one sandboxed child process.
+
+    `seed` is the seed, or a function of the seeds the files state (seed → file names) giving
+    the `SeedChoice` (see `seeds.choose_seed`); a seed that cannot be told grades nothing.
+    """
     by_number = dict(items)
+    claims: dict[int, list[str]] = {}
     sources: dict[int, list[tuple[str, str]]] = {}
     from_notebooks: dict[int, list[tuple[str, str]]] = {}
     problems: dict[int, str] = {}
     for path in files:
+        if path.is_symlink():  # never followed: it could point at anyone's files
+            reason = f"{path.name}: is a symbolic link; hand in the file itself"
+            number = None if path.suffix == ".ipynb" else _exercise_of(path, items)
+            problems.setdefault(0 if number is None else number, reason)
+            continue
         if path.suffix == ".ipynb":
             try:
-                cells = _notebook_answers(path, items)
+                cells, stated = _notebook_answers(path, items)
             except ConfigError as exc:
                 problems.setdefault(0, str(exc))
                 continue
+            if stated is not None:
+                claims.setdefault(stated, []).append(path.name)
             for number, source in cells.items():
                 from_notebooks.setdefault(number, []).append(
                     (f"{path.stem}-{number:02d}.py", source)
@@ -136,11 +226,19 @@ def grade_submission(
         if number is None:
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems[number] = f"{path.name}: cannot be read: {exc}"
+            text = _read_text(path, MAX_ANSWER_BYTES)
+        except ConfigError as exc:
+            problems[number] = str(exc)
             continue
         sources.setdefault(number, []).append((path.name, text))
+        stated = seed_in_text(text)
+        if stated is not None:
+            claims.setdefault(stated, []).append(path.name)
+    choice = seed(claims) if callable(seed) else SeedChoice(seed, "--seed")
+    if choice.seed is None:
+        reason = choice.warnings[0] if choice.warnings else "seed unknown"
+        results = {n: CheckResult(e.id, error=f"not graded: {reason}") for n, e in items}
+        return Grade(student, None, results, choice.source, choice.warnings)
     results: dict[int, CheckResult] = {}
     batch: list[tuple[Exercise, str, str, int]] = []
     order: list[int] = []
@@ -158,28 +256,48 @@ def grade_submission(
             note = f" ({problems[0]})" if 0 in problems else ""
             results[number] = CheckResult(exercise.id, error=f"no answer handed in{note}")
         else:
-            batch.append((by_number[number], *given[0], seed))
+            batch.append((by_number[number], *given[0], choice.seed))
             order.append(number)
     for number, result in zip(order, check_sources(batch, limits, paths)):
         results[number] = result
-    return Grade(student, seed, {n: results[n] for n, _ in items})
+    graded = {n: results[n] for n, _ in items}
+    return Grade(student, choice.seed, graded, choice.source, choice.warnings)
 
 
 def grade_all(
     directory: str | Path,
     items: Items,
-    class_seed: int,
-    seed_from_name: bool,
+    class_seed: int | None,
+    seed_from_name: bool = False,
     jobs: int | None = None,
     limits: Limits | None = None,
     paths: Sequence[str | Path] = (),
     progress: Callable[[Grade], None] | None = None,
+    allow_unisolated: bool = False,
+    secret: str | None = None,
+    seeds: Mapping[str, int] | None = None,
 ) -> list[Grade]:
     """Grade every submission in `directory` in parallel (`jobs` at a time, default: CPUs).
 
-    With `seed_from_name` each student's seed comes from the class seed and their folder's name
-    (as the worksheets did); otherwise everyone has `class_seed`.
+    Each student's seed: from the `seeds` table (seeds.csv, ids matched forgivingly), else with
+    `seed_from_name` from the class seed and their folder's name (as the worksheets did), else
+    `class_seed`, each checked against the seed the files state (see `seeds.choose_seed`).
+    Other people's code needs an isolation boundary (see `isolation`): without one this refuses
+    unless `allow_unisolated`.
+    Every submission gets a Grade, whatever it holds: a failure is that student's reason. With
+    the course `secret` the worksheets were written with, the graded variants are checked.
     """
+    if seed_from_name and class_seed is None:
+        raise ConfigError("--seed-from-name needs the class seed the worksheets used (--seed N)")
+    limits = limits or Limits()
+    mode = isolation.choose(limits.isolation)
+    if mode == "none" and not allow_unisolated:
+        raise ConfigError(
+            "refusing to run other people's code without isolation: "
+            f"{isolation.bwrap_problem() or 'isolation none was chosen'}. Install bubblewrap "
+            "(apt-get install bubblewrap), grade inside a per-submission container "
+            "(--isolation container), or accept the risk with --no-isolation"
+        )
     submissions = find_submissions(directory)
     if not submissions:
         raise ConfigError(
@@ -188,13 +306,21 @@ def grade_all(
 
     def one(entry: tuple[str, list[Path]]) -> Grade:
         student, files = entry
-        seed = student_seed(class_seed, student) if seed_from_name else class_seed
-        grade = grade_submission(student, files, seed, items, limits, paths)
+
+        def choose(claims: dict[int, list[str]]) -> SeedChoice:
+            return choose_seed(student, claims, seeds, class_seed, seed_from_name)
+
+        try:
+            grade = grade_submission(student, files, choose, items, limits, paths)
+        except Exception as exc:  # a grader bug or an odd file: this student's row says so
+            reason = f"the grader could not check this submission: {type(exc).__name__}: {exc}"
+            results = {n: CheckResult(e.id, error=reason[:500]) for n, e in items}
+            grade = Grade(student, None, results, "unknown", (reason[:500],))
         if progress is not None:
             progress(grade)
         return grade
 
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+    with course_secret(secret), ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         return list(pool.map(one, submissions))
 
 
@@ -217,37 +343,85 @@ def results_json(grade: Grade, items: Items) -> dict:
     return {
         "score": grade.total,
         "max_score": float(len(items)),
-        "output": f"{grade.student}: {grade.total:g} of {len(items)} (seed {grade.seed})",
+        "output": _summary(grade, len(items)),
         "visibility": "visible",
         "stdout_visibility": "visible",
         "tests": tests,
     }
 
 
+def _summary(grade: Grade, count: int) -> str:
+    if not grade.graded:
+        return f"{grade.student}: {grade.problems(1000)}"
+    seed = f"seed {grade.seed}, from {grade.seed_source}"
+    lines = [f"{grade.student}: {grade.total:g} of {count} ({seed})"]
+    lines.extend(f"warning: {w}" for w in grade.warnings)
+    return "\n".join(lines)
+
+
+_RESERVED = {"grades.csv", "folders.csv"}
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def result_folders(students: Sequence[str]) -> dict[str, str]:
+    """A folder name per student id, unique even on a case-blind file system: the id itself when
+    it is a plain file name, else its plain part plus a hash of the id (`folders.csv` maps back)."""
+    used = {name.casefold() for name in _RESERVED}
+    folders: dict[str, str] = {}
+    for student in students:
+        base = _UNSAFE.sub("_", student)[:80].strip(".")
+        name = base
+        if not base or base != student or base.casefold() in used:
+            digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()
+            name = f"{base or 'student'}-{digest[:12]}"
+        if name.casefold() in used:
+            raise ConfigError(f"student id {student!r} cannot be given a folder of its own")
+        used.add(name.casefold())
+        folders[student] = name
+    return folders
+
+
+def _cell(text: object) -> object:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    if isinstance(text, str) and text.startswith(_FORMULA):
+        return "'" + text
+    return text
+
+
 def write_grades(out: str | Path, grades: Sequence[Grade], items: Items) -> Path:
-    """Write `grades.csv` (a row per student, a column per exercise) and `<student>/results.json`
-    under `out`; returns the CSV's path."""
+    """Write `grades.csv` (a row per student, a column per exercise), `<folder>/results.json` and
+    `folders.csv` (student → folder) under `out`, readable by the owner only; returns the CSV."""
     root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
-    table = root / "grades.csv"
-    with open(table, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "seed", *(f"{n}-{e.id}" for n, e in items), "total", "max"])
-        for grade in grades:
-            writer.writerow(
-                [
-                    grade.student,
-                    grade.seed,
-                    *(grade.points(n) for n, _ in items),
-                    grade.total,
-                    len(items),
-                ]
-            )
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folders = result_folders([g.student for g in grades])
+    rows = io.StringIO()
+    writer = csv.writer(rows)
+    header = ["student", "seed", "seed from", *(f"{n}-{e.id}" for n, e in items), "total"]
+    writer.writerow([*header, "max", "warnings", "problems"])
     for grade in grades:
-        folder = root / safe_name(grade.student)
-        folder.mkdir(parents=True, exist_ok=True)
+        scores = [grade.points(n) for n, _ in items] + [grade.total] if grade.graded else []
+        writer.writerow(
+            [
+                _cell(grade.student),
+                "" if grade.seed is None else grade.seed,
+                grade.seed_source,
+                *(scores or [""] * (len(items) + 1)),
+                len(items),
+                _cell("; ".join(grade.warnings)),
+                _cell(grade.problems()),
+            ]
+        )
+    mapping = io.StringIO()
+    pairs = csv.writer(mapping)
+    pairs.writerow(["student", "folder"])
+    pairs.writerows((_cell(g.student), folders[g.student]) for g in grades)
+    for grade in grades:
+        folder = root / folders[grade.student]
+        folder.mkdir(exist_ok=True, mode=0o700)
         write_atomic(
             folder / "results.json",
             json.dumps(results_json(grade, items), indent=2, ensure_ascii=False) + "\n",
+            mode=0o600,
         )
-    return table
+    write_atomic(root / "folders.csv", mapping.getvalue(), mode=0o600)
+    return write_atomic(root / "grades.csv", rows.getvalue(), mode=0o600)

@@ -64,7 +64,7 @@ def all_exercises(paths: Sequence[str | Path] = ()) -> list[Exercise]:
 def find(key: str | int, exercises: Sequence[Exercise]) -> tuple[int, Exercise]:
     """An exercise by its number (1-based, as listed) or its id: (number, exercise)."""
     text = str(key).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         number = int(text)
         if 1 <= number <= len(exercises):
             return number, exercises[number - 1]

@@ -11,20 +11,50 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-__all__ = ["Answer", "CheckResult", "Exercise", "Part", "close", "number_part"]
+__all__ = [
+    "SIG_FIGS",
+    "Answer",
+    "CheckResult",
+    "Exercise",
+    "Part",
+    "close",
+    "number_part",
+    "precision_note",
+]
 
 # A numbers exercise is answered by `name → number`; a code exercise by Python source text.
 Answer = Union[dict[str, float], str]
 
-# Two numbers agree when they match to this relative (or absolute, near 0) tolerance: a student
-# who rounds to 4 significant figures passes, one who slips a factor does not.
-RTOL = 1e-3
-ATOL = 1e-4
+# The one rule of every check (and of the quiz): an answer is right when it agrees with the exact
+# value to SIG_FIGS significant figures, i.e. within one unit of the SIG_FIGS-th figure, relative
+# to the exact value (RTOL = 10^(1 − SIG_FIGS)). A number rounded to 4 figures is at most half a
+# unit off, so a rounded answer, even one rounded once more on the way, passes; a sign, a factor
+# 2 or a 1 % slip fails at every size. Only where the exact value is 0 is there an absolute
+# floor (ZERO_FLOOR): no relative error can be taken of 0.
+SIG_FIGS = 4
+RTOL = 10.0 ** (1 - SIG_FIGS)
+ZERO_FLOOR = 1e-9  # |answer| allowed where the exact value is 0 (floating-point dust)
+_ZERO = 1e-12  # an exact value this small is 0 computed in floating point
 
 
-def close(given: float, expected: float, rtol: float = RTOL, atol: float = ATOL) -> bool:
-    """True when `given` matches `expected` to the tolerance a hand computation deserves."""
-    return math.isfinite(given) and abs(given - expected) <= atol + rtol * abs(expected)
+def close(given: float, expected: float, rtol: float = RTOL, atol: float = 0.0) -> bool:
+    """True when `given` agrees with `expected` to `rtol` relative (SIG_FIGS significant figures);
+    where `expected` is 0, when |given| is at most ZERO_FLOOR. `atol` (0: none) is for a
+    teacher's exercise that wants an absolute allowance of its own."""
+    if not math.isfinite(given):
+        return False
+    if abs(expected) <= _ZERO:
+        return abs(given) <= max(ZERO_FLOOR, atol)
+    return abs(given - expected) <= atol + rtol * abs(expected)
+
+
+def precision_note(figures: int = SIG_FIGS) -> str:
+    """What a numbers exercise asks of the precision of its answers, as its statement says it."""
+    return (
+        f"Give each number to {figures} significant figures (e.g. 0.004675, 1.250, −23.48), or "
+        f"exactly as arithmetic (`1 - 0.9977**2`); an answer worked out from your own rounded "
+        f"earlier answers, as the hints do, counts."
+    )
 
 
 @dataclass(frozen=True)
@@ -36,6 +66,7 @@ class Part:
     message: str
     expected: float | None = None
     given: float | None = None
+    answered: bool = True  # False: left blank (`?`), counted apart from wrong answers
 
 
 @dataclass(frozen=True)
@@ -53,6 +84,14 @@ class CheckResult:
         """True when the answer ran and every part passed."""
         return not self.error and bool(self.parts) and all(p.ok for p in self.parts)
 
+    def __bool__(self) -> bool:  # `assert check(5, answer)` fails when the answer does
+        return self.passed
+
+    @property
+    def unanswered(self) -> int:
+        """How many parts were left blank (`?` or nothing): not errors, just not done."""
+        return sum(not p.answered for p in self.parts)
+
     @property
     def score(self) -> int:
         """The number of parts that passed (0 when the answer could not run)."""
@@ -63,15 +102,18 @@ class CheckResult:
         """The number of parts (at least 1, so an answer that crashed still counts as one)."""
         return max(1, len(self.parts))
 
+    def _title(self) -> str:
+        blank = f", {self.unanswered} not answered" if self.unanswered else ""
+        state = "passed" if self.passed else "not yet"
+        return f"{self.exercise}: {state} ({self.score}/{self.max_score}{blank})"
+
     def __str__(self) -> str:
-        lines = [
-            f"{self.exercise}: {'passed' if self.passed else 'not yet'} "
-            f"({self.score}/{self.max_score})"
-        ]
+        lines = [self._title()]
         if self.error:
             lines.append("  ERROR " + self.error.replace("\n", "\n        "))
         for p in self.parts:
-            lines.append(f"  {'ok  ' if p.ok else 'FAIL'} {p.name}: {p.message}")
+            mark = "ok  " if p.ok else "FAIL" if p.answered else "?   "
+            lines.append(f"  {mark} {p.name}: {p.message}")
         if self.note:
             lines.append(f"  note: {self.note}")
         if self.output:
@@ -89,11 +131,7 @@ class CheckResult:
         from rich.text import Text
 
         color = "green" if self.passed else "red"
-        title = Text(
-            f"{self.exercise}: {'passed' if self.passed else 'not yet'} "
-            f"({self.score}/{self.max_score})",
-            style=f"bold {color}",
-        )
+        title = Text(self._title(), style=f"bold {color}")
         items: list[object] = [title]
         if self.error:
             items.append(Text("ERROR " + self.error, style="red"))
@@ -102,7 +140,7 @@ class CheckResult:
             for name in ("", "part", "why"):
                 table.add_column(name)
             for p in self.parts:
-                mark = "[green]✓[/]" if p.ok else "[red]✗[/]"
+                mark = "[green]✓[/]" if p.ok else "[red]✗[/]" if p.answered else "[yellow]?[/]"
                 table.add_row(mark, escape(p.name), escape(p.message))
             items.append(table)
         if self.note:
@@ -112,15 +150,29 @@ class CheckResult:
         return Group(*items)
 
 
-def number_part(name: str, given: object, expected: float, wrong: str = "") -> Part:
-    """Compare one number; `wrong` is the explanation of a mistake when one was recognised."""
+def number_part(
+    name: str,
+    given: object,
+    expected: float,
+    wrong: str = "",
+    chained: tuple[float, str] | None = None,
+) -> Part:
+    """Compare one number; `wrong` is the explanation of a mistake when one was recognised.
+
+    `chained` is (value, how): the value the hint's formula gives from the student's own earlier
+    answers (which passed), e.g. `(1 - 0.9977**2, "from your out = 0.9977")`; agreeing with it
+    counts too, since it is the exact value up to the rounding the earlier answers were allowed.
+    """
     if given is None:
-        return Part(name, False, f"missing: give a number for {name}", expected, None)
+        return Part(name, False, f"not answered: give a number for {name}", expected, None, False)
     if isinstance(given, bool) or not isinstance(given, (int, float)):
         return Part(name, False, f"{given!r} is not a number", expected, None)
     value = float(given)
     if close(value, expected):
         return Part(name, True, f"{_fmt(value)} is right", expected, value)
+    if chained is not None and close(value, chained[0]):
+        message = f"{_fmt(value)} is right {chained[1]} (exactly: {_fmt(expected)})"
+        return Part(name, True, message, expected, value)
     why = f"expected {_fmt(expected)}, given {_fmt(value)}"
     return Part(name, False, f"{why}: {wrong}" if wrong else why, expected, value)
 
@@ -134,6 +186,9 @@ class Exercise:
     """One exercise. Every function takes the variant's seed, so one seed is one exercise.
 
     `check(answer, seed)` gets the named numbers (or, for a code exercise, what `probe` returned).
+    A code exercise's `probe(namespace, inputs)` runs in the sandbox on `inputs(seed)`, plain JSON
+    computed by the grader: nothing the student must not see (held-out labels, the answer) goes
+    there. Without `inputs` the probe gets the seed itself (the child can then derive the variant).
     """
 
     id: str
@@ -146,15 +201,26 @@ class Exercise:
     graph: Callable[[int], Any] | None = None
     worked: Callable[[int], str] | None = None
     # Code exercises: runs in the sandbox on the student's names, returns plain JSON data.
-    probe: Callable[[Mapping[str, Any], int], dict[str, Any]] | None = None
+    probe: Callable[[Mapping[str, Any], Any], dict[str, Any]] | None = None
+    inputs: Callable[[int], Any] | None = None  # what the probe is given (JSON), from the seed
     functions: tuple[str, ...] = ()  # what a code answer defines, e.g. ("local_derivative",)
     template: str = ""  # the code a student starts from
     time_limit: float = 5.0
+    figures: int = SIG_FIGS  # the significant figures a numbers answer is asked for
+
+    def stated(self, seed: int) -> str:
+        """The statement with, for a numbers exercise, the precision it asks for."""
+        text = self.statement(seed)
+        return text if self.kind == "code" else f"{text}\n\n*{precision_note(self.figures)}*"
 
     @property
     def kind(self) -> str:
         """'numbers' (answered by `name = number` lines) or 'code' (answered by a Python file)."""
         return "numbers" if self.probe is None else "code"
+
+    def probe_input(self, seed: int) -> Any:
+        """What the sandboxed probe is given for `seed`: `inputs(seed)`, else the seed."""
+        return self.inputs(seed) if self.inputs is not None else seed
 
     def names(self, seed: int) -> tuple[str, ...]:
         """The names a numbers answer must give, in order (empty for a code exercise)."""

@@ -1,9 +1,12 @@
-"""The sandboxed child: `python -m nnscalar.exercises.runner` reads jobs on stdin, runs each.
+"""The sandboxed child: `main()` reads jobs on stdin, runs each, answers on stdout.
 
-Before any student code runs it limits itself (memory, CPU time, file size, no new processes),
-gives up root, and installs an audit hook that refuses processes, sockets and changes to files
-outside its scratch folder. Student output is
-captured per job; each result goes to stdout on its own line behind the parent's secret token.
+The boundary is the operating system's (bubblewrap, see `isolation`); this process holds no
+secret: it gets the student's source and the inputs to call their functions on, and answers
+with plain JSON that the parent checks. Before any student code runs it limits itself (memory,
+CPU time, file size, processes), gives up root for the uid the parent chose, and installs an
+audit hook that refuses processes, sockets and changes to files outside its scratch folder
+(defence in depth only: code in this process can undo it). Student output is captured per job;
+each result goes to stdout on its own line behind the parent's framing token.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import linecache
 import math
 import os
-import resource
+import re
 import signal
 import stat
 import sys
@@ -29,7 +32,8 @@ _BLOCKED_PREFIXES = ("os.exec", "os.spawn", "os.posix_spawn", "socket.", "ctypes
 # Modules that start processes or load C code without an audit event of their own.
 _BLOCKED_MODULES = ("_posixsubprocess", "subprocess", "multiprocessing", "_ctypes", "ctypes")
 _NOBODY = 65534
-# Where Python and nnscalar are loaded from: `nobody` must be able to read them.
+READY = "ready"  # the line (behind the token) that says the checker started and is confined
+# Where Python and nnscalar are loaded from: the dropped uid must be able to read them.
 _NEEDED = (os.path.dirname(os.__file__), str(Path(__file__).resolve().parents[2]))
 _BLOCKED = {
     "os.fork",
@@ -127,22 +131,29 @@ def _audit(event: str, args: tuple) -> None:
         raise _Refused(f"{event} was refused: {what} is not allowed in the checker")
 
 
-def _confine(limits: Mapping[str, float], seconds: float) -> None:
+def _confine(limits: Mapping[str, Any], seconds: float) -> None:
+    import resource  # POSIX only: Pyodide runs jobs with `run_here`, never confined
+
     memory = int(limits["memory_mb"]) * 1024 * 1024
     cpu = math.ceil(seconds + 5)
-    for name, value in (
-        (resource.RLIMIT_AS, memory),
-        (resource.RLIMIT_CPU, cpu),
-        (resource.RLIMIT_FSIZE, 1024 * 1024),
-        (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_NPROC, 0),
+    uid = limits.get("uid")
+    # a uid of its own in its own PID namespace may start a few processes; otherwise none
+    processes = 8 if uid is not None and limits.get("isolated") else 0
+    for name, soft, hard in (
+        (resource.RLIMIT_AS, memory, memory),
+        (resource.RLIMIT_CPU, cpu, cpu + 2),  # SIGXCPU first (a time limit), SIGKILL later
+        (resource.RLIMIT_FSIZE, 1024 * 1024, 1024 * 1024),
+        (resource.RLIMIT_CORE, 0, 0),
+        (resource.RLIMIT_NPROC, processes, processes),
     ):
-        resource.setrlimit(name, (value, value))
-    if os.geteuid() == 0 and all(_open_to_all(Path(p)) for p in _NEEDED):
-        # root ignores RLIMIT_NPROC and may signal the checker: become `nobody`
-        os.setgroups([])
-        os.setgid(_NOBODY)
-        os.setuid(_NOBODY)
+        resource.setrlimit(name, (soft, hard))
+    if os.geteuid() == 0:
+        target = uid if uid is not None else _NOBODY
+        if limits.get("isolated") or all(_open_to_all(Path(p)) for p in _NEEDED):
+            # root ignores RLIMIT_NPROC and may signal other checkers: become a uid of its own
+            os.setgroups([])
+            os.setgid(target)
+            os.setuid(target)
     for name in _BLOCKED_MODULES:
         sys.modules.pop(name, None)
     sys.addaudithook(_audit)
@@ -177,23 +188,47 @@ def _numbers(namespace: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, 
     return data
 
 
-def _run(job: Mapping[str, Any], exercise: Exercise, output_chars: int) -> dict[str, Any]:
+_IMPORT = re.compile(r"^\s*(?:import\s+([A-Za-z_][\w.]*)|from\s+([A-Za-z_][\w.]*)\s+import\b)")
+
+
+def _unavailable(exc: BaseException, filename: str) -> str:
+    """`import numpy is not available here: …` when `exc` came from an import line the student
+    wrote (numpy itself refused for loading C libraries, or missing); '' otherwise."""
+    line = 0
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    match = _IMPORT.match(linecache.getline(filename, line)) if line else None
+    if match is None:
+        return ""
+    module = match.group(1) or match.group(2)
+    return (
+        f"line {line}: import {module} is not available here: use plain Python and nnscalar "
+        "(the checker runs no C libraries, processes or network)"
+    )
+
+
+def _run(job: Mapping[str, Any], exercise: Exercise | None, output_chars: int) -> dict[str, Any]:
+    """Run one job; a numbers answer (`exercise` None) gives the names listed in its inputs."""
     out = _Capped(output_chars)
     namespace: dict[str, Any] = {"__name__": "__student__", "__file__": job["filename"]}
     record: dict[str, Any] = {"status": "ok"}
     old_out, old_err = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = out
-    signal.setitimer(signal.ITIMER_REAL, job["time"])
+    timer = hasattr(signal, "setitimer") and sys.platform != "emscripten"
+    if timer:
+        signal.setitimer(signal.ITIMER_REAL, job["time"])
     source = job["source"]
     # so that tracebacks quote the student's lines
     linecache.cache[job["filename"]] = (len(source), None, source.splitlines(True), job["filename"])
     try:
         exec(compile(source, job["filename"], "exec"), namespace)
-        seed = job["seed"]
-        if exercise.probe is None:
-            record["data"] = _numbers(namespace, exercise.names(seed))
+        if exercise is None:
+            record["data"] = _numbers(namespace, tuple(job["inputs"]["names"]))
         else:
-            record["data"] = exercise.probe(namespace, seed)
+            record["data"] = exercise.probe(namespace, job["inputs"])
         json.dumps(record["data"])
     except _TimeLimit:
         record = {
@@ -214,16 +249,25 @@ def _run(job: Mapping[str, Any], exercise: Exercise, output_chars: int) -> dict[
             "the memory allowed (a huge list or string?)",
         }
     except _Refused as exc:
-        record = {"status": "blocked", "error": str(exc)}
+        record = {"status": "blocked", "error": _unavailable(exc, job["filename"]) or str(exc)}
     except SyntaxError as exc:
         record = {"status": "crash", "error": f"SyntaxError on line {exc.lineno}: {exc.msg}"}
+    except ModuleNotFoundError as exc:
+        error = _unavailable(exc, job["filename"]) or _student_trace(exc, job["filename"])
+        record = {"status": "crash", "error": error}
     except BaseException as exc:  # the student's exception, whatever it is, is the report
         record = {"status": "crash", "error": _student_trace(exc, job["filename"])}
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
         sys.stdout, sys.stderr = old_out, old_err
     record["output"] = out.text()
     return record
+
+
+def run_here(job: Mapping[str, Any], exercise: Exercise | None, output_chars: int) -> dict:
+    """Run one job in this very process (Pyodide: the browser tab is the student's sandbox)."""
+    return _run(job, exercise, output_chars)
 
 
 def _alarm(signum: int, frame: object) -> None:
@@ -233,16 +277,19 @@ def _alarm(signum: int, frame: object) -> None:
 def main() -> None:
     """Read the jobs, confine this process, run each job and print its result line."""
     request = json.loads(sys.stdin.buffer.read())
-    exercises = {e.id: e for e in all_exercises(request["paths"])}
     limits = request["limits"]
     token = request["token"]
+    needed = {job["exercise"] for job in request["jobs"] if job["kind"] == "code"}
+    exercises = {e.id: e for e in all_exercises(request["paths"])} if needed else {}
     _confine(limits, sum(job["time"] for job in request["jobs"]))
     signal.signal(signal.SIGALRM, _alarm)
     stdout = sys.stdout
+    stdout.write("\n" + token + READY + "\n")  # from here on, what happens is the student's
+    stdout.flush()
     for job in request["jobs"]:
-        exercise = exercises.get(job["exercise"])
-        if exercise is None:
-            record = {"status": "crash", "error": f"no exercise {job['exercise']!r}"}
+        exercise = exercises.get(job["exercise"]) if job["kind"] == "code" else None
+        if job["kind"] == "code" and (exercise is None or exercise.probe is None):
+            record = {"status": "crash", "error": f"no code exercise {job['exercise']!r}"}
         else:
             record = _run(job, exercise, int(limits["output_chars"]))
         stdout.write("\n" + token + json.dumps(record) + "\n")

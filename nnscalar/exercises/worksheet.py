@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import csv
 import html
+import io
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +22,7 @@ from ..errors import ConfigError
 from ..files import write_atomic
 from ..render import draw
 from .model import Exercise
-from .variants import student_seed
+from .variants import course_secret, graded, student_seed
 
 __all__ = [
     "answer_file_name",
@@ -38,11 +40,11 @@ Items = Sequence[tuple[int, Exercise]]  # (number as listed, exercise)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _CSS = """body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;line-height:1.5}
-h2{border-top:1px solid #ccc;padding-top:1rem}
-pre{background:#f6f6f6;padding:.6rem;white-space:pre-wrap;overflow-wrap:anywhere}
-img{max-width:100%;height:auto}
-.graph svg{max-width:100%;height:auto}.answer{border:1px dashed #999;min-height:4rem;
-padding:.5rem}@media print{details{display:none}h2{break-before:auto}}"""
+h2{border-top:1px solid #ccc;padding-top:1rem}pre{background:#f6f6f6;padding:.6rem}
+.graph svg,img{max-width:100%;height:auto}.answer{border:1px dashed #999;min-height:4rem;
+padding:.5rem}pre{white-space:pre-wrap;overflow-wrap:anywhere}code{overflow-wrap:anywhere}
+body{padding:0 1rem;box-sizing:border-box}@page{margin:15mm}
+@media print{details{display:none}h2{break-before:auto}body{max-width:none;margin:0;padding:0}}"""
 
 
 def safe_name(student: str) -> str:
@@ -84,7 +86,8 @@ def answers_text(number: int, exercise: Exercise, seed: int, filled: bool = Fals
     """An answer file to fill in (`?` for each number, the starting code), or the reference one."""
     if exercise.kind == "code":
         solution = exercise.solution(seed)
-        return solution if filled and isinstance(solution, str) else exercise.template
+        code = solution if filled and isinstance(solution, str) else exercise.template
+        return f"# {number}. {exercise.title} (seed {seed})\n{code}"
     solution = exercise.solution(seed)
     assert isinstance(solution, dict)
     head = f"# {number}. {exercise.title} (seed {seed})"
@@ -110,8 +113,18 @@ def _inline(svg: str) -> str:
     return svg[svg.index("<svg") :]
 
 
+def _key_text(number: int, exercise: Exercise, seed: int) -> str:
+    """The reference answer as the key shows it: numbers rounded for people (6 figures)."""
+    solution = exercise.solution(seed)
+    if not isinstance(solution, dict):
+        return answers_text(number, exercise, seed, filled=True)
+    return "\n".join(f"{name} = {value:.6g}" for name, value in solution.items()) + "\n"
+
+
 def _check_line(number: int, exercise: Exercise, seed: int) -> str:
     file = f"answers/{answer_file_name(number, exercise)}"
+    if graded():  # a graded variant cannot be checked without the teacher's secret
+        return f"Answer in `{file}` and hand it in; it is checked when graded."
     return (
         f"Answer in `{file}`; check it with "
         f"`nnscalar exercises check {number} {file} --seed {seed}`."
@@ -126,7 +139,7 @@ def worksheet_markdown(student: str, seed: int, items: Items, graphs: str = "gra
     ]
     for number, exercise in items:
         parts.append(
-            f"## {number}. {exercise.title}\n\n*{exercise.concept}*\n\n{exercise.statement(seed)}\n"
+            f"## {number}. {exercise.title}\n\n*{exercise.concept}*\n\n{exercise.stated(seed)}\n"
         )
         if exercise.graph is not None:
             parts.append(f"![The computation graph]({graphs}/{number:02d}-{exercise.id}.svg)\n")
@@ -145,7 +158,7 @@ def _page(title: str, body: list[str]) -> str:
 
 def worksheet_html(student: str, seed: int, items: Items) -> str:
     """The printable worksheet: statements, pictures inline, hints folded, a box per answer."""
-    md = MarkdownIt("commonmark")
+    md = MarkdownIt("commonmark", {"html": False})  # text from ids and files is never markup
     body = [
         f"<h1>nnscalar exercises: {html.escape(student)}</h1>",
         f"<p>Your seed is <strong>{seed}</strong>.</p>",
@@ -155,7 +168,7 @@ def worksheet_html(student: str, seed: int, items: Items) -> str:
             f'<section id="ex{number}"><h2>{number}. {html.escape(exercise.title)}</h2>'
             f"<p><em>{html.escape(exercise.concept)}</em></p>"
         )
-        body.append(md.render(exercise.statement(seed)))
+        body.append(md.render(exercise.stated(seed)))
         svg = _svg(exercise, seed, grads=False)
         if svg:
             body.append(f'<div class="graph">{_inline(svg)}</div>')
@@ -171,12 +184,16 @@ def worksheet_html(student: str, seed: int, items: Items) -> str:
 
 def answer_key_markdown(student: str, seed: int, items: Items, graphs: str = "graphs") -> str:
     """The answer key: each reference answer, its worked solution and the graph with gradients."""
-    parts = [f"# Answer key: {student} (seed {seed})\n"]
+    parts = [
+        f"# Answer key: {student} (seed {seed})\n",
+        "Numbers to 6 significant figures; the exact values are in the key's notebook and "
+        "answer files.\n",
+    ]
     for number, exercise in items:
         language = "python" if exercise.kind == "code" else "text"
         parts.append(
             f"## {number}. {exercise.title}\n\n```{language}\n"
-            f"{answers_text(number, exercise, seed, filled=True).rstrip()}\n```\n"
+            f"{_key_text(number, exercise, seed).rstrip()}\n```\n"
         )
         if exercise.worked is not None:
             parts.append(f"Worked solution:\n\n```text\n{exercise.worked(seed)}\n```\n")
@@ -227,9 +244,7 @@ def notebook(
         _cell("code", setup, "setup"),
     ]
     for number, exercise in items:
-        text = (
-            f"## {number}. {exercise.title}\n\n*{exercise.concept}*\n\n{exercise.statement(seed)}"
-        )
+        text = f"## {number}. {exercise.title}\n\n*{exercise.concept}*\n\n{exercise.stated(seed)}"
         extra: dict = {}
         svg = _svg(exercise, seed, grads=False)
         if svg:
@@ -241,7 +256,12 @@ def notebook(
         answer = _cell("code", _answer_cell(number, exercise, seed, filled), f"ex{number}-answer")
         answer["metadata"] = {"nnscalar": {"exercise": exercise.id, "number": number}}
         cells.append(answer)
-        cells.append(_cell("code", f"check({number}, answer)", f"ex{number}-check"))
+        checking = (
+            "# checked when graded (this graded variant needs the teacher's course secret)"
+            if graded() and not filled
+            else f"check({number}, answer)"
+        )
+        cells.append(_cell("code", checking, f"ex{number}-check"))
     return {
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -254,8 +274,14 @@ def notebook(
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text)
+    """A handout or key file, readable by its owner only (the teacher hands them out)."""
+    _private_folder(path.parent)
+    write_atomic(path, text, mode=0o600)
+
+
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
 
 
 def _write_one(
@@ -273,8 +299,9 @@ def _write_one(
     book = json.dumps(notebook(student, seed, items, filled=key, paths=paths), indent=1)
     if key:
         _write(folder / "answer_key.md", answer_key_markdown(student, seed, items))
-        md = MarkdownIt("commonmark").render(answer_key_markdown(student, seed, items))
-        _write(folder / "answer_key.html", _page(f"Answer key: {student}", [md]))
+        md = MarkdownIt("commonmark", {"html": False})  # an id is text, never markup
+        key = md.render(answer_key_markdown(student, seed, items))
+        _write(folder / "answer_key.html", _page(f"Answer key: {student}", [key]))
         _write(folder / "answer_key.ipynb", book + "\n")
     else:
         _write(folder / "worksheet.md", worksheet_markdown(student, seed, items))
@@ -288,10 +315,24 @@ def write_worksheets(
     students: Sequence[str],
     items: Items,
     paths: Sequence[str | Path] = (),
+    secret: str | None = None,
 ) -> list[tuple[str, int]]:
     """Write `students/<id>/` (worksheet, notebook, answer templates) and `keys/<id>/` (answer
-    key, filled notebook, reference answer files) under `out`; returns (student, seed) pairs."""
-    root = Path(out)
+    key, filled notebook, reference answer files) under `out`, readable by the owner only;
+    returns (student, seed) pairs. With a course `secret` the variants are the graded ones."""
+    with course_secret(secret):
+        return _write_all(Path(out), class_seed, students, items, paths)
+
+
+def _write_all(
+    root: Path,
+    class_seed: int,
+    students: Sequence[str],
+    items: Items,
+    paths: Sequence[str | Path],
+) -> list[tuple[str, int]]:
+    for folder in (root, root / "students", root / "keys"):
+        _private_folder(folder)
     seeds = []
     for student in students:
         seed = student_seed(class_seed, student)
@@ -299,9 +340,10 @@ def write_worksheets(
         _write_one(root / "students" / name, student, seed, items, key=False, paths=paths)
         _write_one(root / "keys" / name, student, seed, items, key=True, paths=paths)
         seeds.append((student, seed))
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / "seeds.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "seed"])
-        writer.writerows(seeds)
+    _private_folder(root)
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["student", "seed"])
+    writer.writerows(seeds)
+    write_atomic(root / "seeds.csv", table.getvalue(), mode=0o600)
     return seeds
