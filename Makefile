@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py nnscalar/_core_c.c | cksum | cut -d' ' -f1)
 JOBS ?= 2
 
 .PHONY: test demo bench lint format install clean browser sandbox
@@ -12,15 +12,24 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# `pip install -e .` also builds the compiled core (setup.py) when a C compiler is there; the
+# line after it says which core runs.
+$(STAMP): pyproject.toml setup.py nnscalar/_core_c.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@$(BIN)/nnscalar --version
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# The whole suite runs against both cores: the compiled one (when built, and NNSCALAR_PURE is not
+# set), then the readable one.
 test: $(STAMP) browser sandbox
-	$(BIN)/python -m pytest -n $(JOBS) -q
+	@if $(BIN)/python -c "import nnscalar as n, sys; sys.exit(n.engine_info()['core'] != 'compiled')"; \
+	then echo "== the suite on the compiled core =="; $(BIN)/python -m pytest -n $(JOBS) -q || exit 1; \
+	else echo "(the compiled core is not built or NNSCALAR_PURE is set: the readable engine only)"; fi
+	@echo "== the suite on the readable engine (NNSCALAR_PURE=1) =="
+	NNSCALAR_PURE=1 $(BIN)/python -m pytest -n $(JOBS) -q
 
 # Student code is graded under bubblewrap (Debian package bubblewrap). As root it is installed
 # when missing; otherwise the sandbox tests skip with a hint.

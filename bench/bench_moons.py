@@ -78,8 +78,9 @@ def main() -> None:
     from micrograd.nn import MLP as MicroMLP
     from rich.console import Console
     from rich.table import Table
+    from targets import record, speed_cells, speed_target
 
-    from nnscalar import MLP
+    from nnscalar import MLP, engine_info
     from nnscalar.data import moons
 
     X, y = moons(N_POINTS, noise=0.1, seed=1)
@@ -99,17 +100,13 @@ def main() -> None:
         "nnscalar expanded": (lambda: nnscalar_step(ours, X, y), False),
         "micrograd": (lambda: micrograd_step(theirs, X, y), None),
     }
-    targets = {
-        (True, "nnscalar fused"): 40,
-        (True, "nnscalar expanded"): 12,
-        (False, "nnscalar fused"): 15,
-        (False, "nnscalar expanded"): 5,
-    }
+    benchmark = {"nnscalar fused": "moons step, fused", "nnscalar expanded": "moons step, expanded"}
+    core = engine_info()["core"]
     table = Table(
         title=f"moons training step: MLP(2, {SIZES}), {N_POINTS} points, "
-        f"hinge + {ALPHA}·Σp², best of {REPEATS}"
+        f"hinge + {ALPHA}·Σp², best of {REPEATS}; nnscalar's {core} core"
     )
-    for col in ("gc", "engine", "ms / step", "speed-up", "target", "loss"):
+    for col in ("gc", "engine", "ms / step", "speed-up", "target", "", "loss"):
         table.add_column(col, justify="left" if col == "engine" else "right")
 
     def fused(on: bool) -> Callable[[], None]:
@@ -127,16 +124,16 @@ def main() -> None:
         results = best_of(timed, reset, gc_on)
         losses_seen.extend(loss for _, loss in results.values())
         t_micro = results["micrograd"][0]
+        gc_name = "on" if gc_on else "off"
         for name, (t, loss) in results.items():
-            target = targets.get((gc_on, name))
-            table.add_row(
-                "default" if gc_on else "off",
-                name,
-                f"{t * 1e3:.1f}",
-                f"{t_micro / t:.1f}x" if name != "micrograd" else "1.0x",
-                f">= {target}x" if target else "",
-                f"{loss:.12f}",
-            )
+            if name == "micrograd":
+                cells = ("1.0x", "", "")
+            else:
+                target = speed_target(benchmark.get(name, ""), core, gc_name)
+                cells = speed_cells(t_micro / t, target)
+                if name in benchmark:
+                    record(benchmark[name], core, gc_name, *cells)
+            table.add_row(gc_name, name, f"{t * 1e3:.1f}", *cells, f"{loss:.12f}")
     console = Console()
     console.print(table)
     spread = max(losses_seen) - min(losses_seen)

@@ -14,7 +14,7 @@ import random
 import time
 import tracemalloc
 
-REPEATS = 3
+REPEATS = 5
 BATCH = 32
 LR = 0.05
 BETAS = (0.9, 0.999)
@@ -74,14 +74,16 @@ def micrograd_copy(model):
     return theirs
 
 
-def best_time(run) -> float:
-    times = []
+def best_times(*runs) -> list[float]:
+    """The best of REPEATS times of each run, the runs taking turns (the machine's speed drifts)."""
+    times: list[list[float]] = [[] for _ in runs]
     for _ in range(REPEATS):
-        gc.collect()
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for run, seen in zip(runs, times):
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            seen.append(time.perf_counter() - start)
+    return [min(seen) for seen in times]
 
 
 def peak_of(step) -> int:
@@ -116,6 +118,9 @@ def memory_rows() -> list[tuple[str, int]]:
 def main() -> None:
     from rich.console import Console
     from rich.table import Table
+    from targets import record, speed_cells, speed_target
+
+    from nnscalar import engine_info
 
     X, y, model = setup()
     start = [p.data for p in model.parameters()]
@@ -135,17 +140,21 @@ def main() -> None:
             p.data, p.grad = w, 0.0
         micrograd_epoch(X, y, theirs_model)
 
-    t_ours, t_theirs = best_time(ours), best_time(theirs)
+    t_ours, t_theirs = best_times(ours, theirs)
     difference = max(
         abs(p.data - q.data)
         for p, q in zip(model.parameters(), theirs_model.parameters(), strict=True)
     )
     console = Console()
-    table = Table(title=f"one epoch of `nnscalar train` defaults ({len(X)} moons, batch {BATCH})")
-    for col in ("engine", "ms / epoch", "speed-up"):
+    core = engine_info()["core"]
+    name = "one epoch of `nnscalar train` defaults"
+    table = Table(title=f"{name} ({len(X)} moons, batch {BATCH}); nnscalar's {core} core")
+    for col in ("engine", "ms / epoch", "speed-up", "target", ""):
         table.add_column(col, justify="left" if col == "engine" else "right")
-    table.add_row("nnscalar Trainer", f"{t_ours * 1e3:.1f}", f"{t_theirs / t_ours:.1f}x")
-    table.add_row("micrograd", f"{t_theirs * 1e3:.1f}", "1.0x")
+    cells = speed_cells(t_theirs / t_ours, speed_target(name, core, "on"))
+    record(name, core, "on", *cells)
+    table.add_row("nnscalar Trainer", f"{t_ours * 1e3:.1f}", *cells)
+    table.add_row("micrograd", f"{t_theirs * 1e3:.1f}", "1.0x", "", "")
     console.print(table)
     console.print(f"same weights after the epoch (largest difference {difference:.1e})")
 

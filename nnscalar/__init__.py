@@ -3,16 +3,15 @@
 from . import activations, data, losses
 from .core import (
     Value,
-    expanded_weighted_sum,
+    custom_node,
+    engine_info,
     is_grad_enabled,
-    layer_sums,
     log_softmax,
-    neuron_sums,
-    neuron_sums_batch,
     no_grad,
     topological_order,
     vsum,
     weighted_sum,
+    weighted_sums,
     zero_grad,
 )
 from .errors import (
@@ -25,8 +24,10 @@ from .errors import (
 )
 from .explain import backward_steps, forward_steps
 from .expr import parse
+from .forward import jvp
 from .gradcheck import GradcheckReport, gradcheck
-from .nn import MLP, Layer, Neuron, Synapse
+from .higher import grad, hessian, hvp
+from .nn import MLP, Layer, Neuron, Synapse, expanded_weighted_sum
 from .optim import SGD, Adagrad, Adam, AdamW, CosineLR, RMSprop, StepLR
 from .render import draw, draw_network, draw_neuron
 from .train import Trainer
@@ -57,23 +58,27 @@ __all__ = [
     "__version__",
     "activations",
     "backward_steps",
+    "custom_node",
     "data",
     "draw",
     "draw_network",
     "draw_neuron",
+    "engine_info",
     "expanded_weighted_sum",
     "forward_steps",
+    "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
-    "layer_sums",
+    "jvp",
     "log_softmax",
     "losses",
-    "neuron_sums",
-    "neuron_sums_batch",
     "no_grad",
     "parse",
     "topological_order",
     "vsum",
     "weighted_sum",
+    "weighted_sums",
     "zero_grad",
 ]

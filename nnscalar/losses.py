@@ -74,7 +74,8 @@ def bce(probabilities: Predictions, targets: Targets, reduction: str = "mean") -
     """Binary cross-entropy from probabilities: mean of −[t·log p + (1 − t)·log(1 − p)].
 
     Targets lie in [0, 1]. As in PyTorch each log is clamped at −100 (`BCE_LOG_CLAMP`); unlike
-    PyTorch, a clamped log passes no gradient. Prefer `bce_with_logits`, which never saturates.
+    PyTorch, a clamped log passes no gradient, and the slope is the exact −t/p + (1 − t)/(1 − p)
+    where PyTorch divides by max(p(1 − p), 1e−12). Prefer `bce_with_logits`, which never saturates.
     """
     ps, ts = _pairs("bce", probabilities, targets, reduction)
     pieces: list[Operand] = []

@@ -20,17 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from .activations import ACTIVATIONS, Activation, activation_name, get_activation
-from .core import (
-    Operand,
-    Value,
-    expanded_weighted_sum,
-    neuron_sums_batch,
-    no_grad,
-)
+from .core import Operand, Value, no_grad, weighted_sums
 from .errors import ConfigError, NonFiniteError, NotANumberError, ShapeError
 from .modelfile import match_weights, read_model, write_model
 
-__all__ = ["MLP", "Layer", "Neuron", "Synapse"]
+__all__ = ["MLP", "Layer", "Neuron", "Synapse", "expanded_weighted_sum"]
 
 _HE_FAMILY = frozenset({"relu", "leaky_relu", "elu"})
 
@@ -58,6 +52,19 @@ def _rng(seed: int | None, rng: random.Random | None) -> random.Random:
             raise ConfigError("give either seed= or rng=, not both")
         return rng
     return random.Random(seed)
+
+
+def expanded_weighted_sum(
+    weights: Sequence[Value], inputs: Sequence[Operand], bias: Value
+) -> Value:
+    """z = Σ wᵢxᵢ + b with every × and + its own node, for stepping through by hand: the nodes
+    of `w1 * x1 + w2 * x2 + ... + b`, with the same numbers as the fused `weighted_sum`."""
+    if len(weights) != len(inputs):
+        raise ShapeError(f"weighted_sum got {len(weights)} weights but {len(inputs)} inputs")
+    z = None
+    for w, x in zip(weights, inputs):
+        z = w * x if z is None else z + w * x
+    return 0.0 + bias if z is None else z + bias
 
 
 def _positive_int(n: object, what: str) -> int:
@@ -135,7 +142,7 @@ class Neuron:
             Value(generator.uniform(-limit, limit), label=f"{name}.w{i + 1}")
             for i in range(n_inputs)
         )
-        # One (weights, bias) pair, the same object every call: backward looks at it once.
+        # The neuron's (weights, bias) pair, as `weighted_sums` takes it.
         self._params = (weights, Value(0.0, label=f"{name}.b"))
         self.synapses = [Synapse(w, i, self, i) for i, w in enumerate(self.weights)]
         self.inputs: Sequence[Operand] | None = None
@@ -174,8 +181,8 @@ class Neuron:
     def __call__(self, xs: Sequence[Operand]) -> Value:
         if len(xs) != self.n_inputs:
             raise ShapeError(f"neuron {self.name} expects {self.n_inputs} inputs, got {len(xs)}")
-        if self.fused:  # the node points at this neuron's own (weights, bias) pair
-            z = neuron_sums_batch([self._params], [xs])[0][0]
+        if self.fused:
+            z = weighted_sums([self._params], [xs])[0][0]
         else:
             weights, bias = self._params
             z = expanded_weighted_sum(weights, xs, bias)
@@ -288,7 +295,7 @@ class Layer:
             return [[n(xs) for n in neurons] for xs in samples]
         # Fused: one node per neuron as Neuron.__call__ records; a sample's inputs are handled
         # once for all neurons, and a neuron's weights once for all samples.
-        zss = neuron_sums_batch([n._params for n in neurons], samples)
+        zss = weighted_sums([n._params for n in neurons], samples)
         return [[n._activate(xs, z) for n, z in zip(neurons, zs)] for xs, zs in zip(samples, zss)]
 
     def parameters(self) -> list[Value]:

@@ -164,7 +164,7 @@ class SGD(Optimizer):
         if self.weight_decay:
             g += self.weight_decay * w
         if self.momentum:
-            if t == 1:
+            if "b" not in state:  # the first step with momentum (as PyTorch, even if not step 1)
                 b = g
             else:
                 b = self.momentum * state["b"] + (1.0 - self.dampening) * g

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from nnscalar import Value, layer_sums, vsum
+from nnscalar import Value, vsum, weighted_sums
 
 # Smooth ops that stay finite and away from kinks for inputs in [-2, 2].
 UNARY = {
@@ -53,7 +53,7 @@ def run(steps, leaves):
     for op, args in steps:
         if op == "layer":
             w = leaves[0]
-            zs = layer_sums([(w, w), (w, w)], tuple(slots[i] for i in args), (w, w))
+            zs = weighted_sums([((w, w), w), ((w, w), w)], [tuple(slots[i] for i in args)])[0]
             slots.append(vsum(zs) * 0.5)
             continue
         table = UNARY if op in UNARY else BINARY

@@ -17,7 +17,9 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def test_version():
     result = run("--version")
     assert result.returncode == 0
-    assert result.stdout.strip() == f"nnscalar {nnscalar.__version__}"
+    info = nnscalar.core.engine_info()  # the subprocess inherits NNSCALAR_PURE, so it agrees
+    what = "compiled core" if info["core"] == "compiled" else "readable engine"
+    assert result.stdout.strip() == f"nnscalar {nnscalar.__version__}, {what} ({info['reason']})"
 
 
 def test_help_lists_the_program():

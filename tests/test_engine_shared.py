@@ -1,35 +1,32 @@
-"""backward's walk over shared parts: neurons' (weights, bias) pairs and layers' inputs tuples.
+"""backward over graphs that share nodes: the same inputs in many neurons, computed weights,
+backward twice and from the middle, copies and pickles of deep graphs, threads.
 
-Random DAGs that share inputs tuples across layers and calls, with leaf and computed weights,
-are checked bit for bit against a plain walk over `.parents` / `.local_grads` (the engine's
-earlier depth-first order) and against explain's replay. The tests at the end pin two bugs a
-review found: copies of fused graphs, and a lone neuron's node not pointing at its pair.
+Random DAGs are checked bit for bit against a plain walk over `.parents` / `.local_grads` (a
+depth-first order written independently of the engine's) and against explain's replay.
 """
 
 from __future__ import annotations
 
 import copy
-import itertools
 import pickle
+import sys
+import threading
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnscalar import engine
-from nnscalar.engine import (
+from nnscalar import (
     Value,
-    layer_sums,
-    neuron_sums,
-    neuron_sums_batch,
     no_grad,
     topological_order,
     vsum,
     weighted_sum,
+    weighted_sums,
 )
 from nnscalar.errors import NonFiniteError
 from nnscalar.explain import backward_steps, replay
-from nnscalar.nn import MLP, Neuron
+from nnscalar.nn import MLP
 
 
 def _reference_order(root: Value) -> list[Value]:
@@ -113,18 +110,18 @@ def _dags(draw: st.DrawFn) -> Value:
             out = [vsum([a, b, a, 0.25])]
         elif kind == 3:  # a layer, then its activations as a shared tuple for a later layer
             xs = inputs()
-            zs = neuron_sums([pair(len(xs)) for _ in range(draw(st.integers(1, 3)))], xs)
+            zs = weighted_sums([pair(len(xs)) for _ in range(draw(st.integers(1, 3)))], [xs])[0]
             hs = tuple(z.tanh() for z in zs)
             tuples.append(hs)
             out = [*zs, *hs]
         elif kind == 4:
             xs = inputs()
             rows = [pair(len(xs)) for _ in range(draw(st.integers(1, 2)))]
-            out = layer_sums([list(w) for w, _ in rows], xs, [bias for _, bias in rows])
+            out = weighted_sums([(list(w), bias) for w, bias in rows], [xs])[0]
         elif kind == 5:  # a batch with the same tuple twice
             n = draw(st.integers(0, 3))
             first = inputs(n)
-            zss = neuron_sums_batch([pair(n), pair(n)], [first, inputs(n), first])
+            zss = weighted_sums([pair(n), pair(n)], [first, inputs(n), first])
             out = [z for zs in zss for z in zs]
         elif kind == 6:  # the same Value as weight, input and bias
             out = [weighted_sum((b, a), (a, b), a)]
@@ -140,13 +137,8 @@ def _dags(draw: st.DrawFn) -> Value:
 
 @settings(max_examples=300, deadline=None)
 @given(_dags(), st.data())
-def test_backward_matches_a_plain_walk_and_replay_on_shared_tuple_dags(root, data) -> None:
+def test_backward_matches_a_plain_walk_and_replay_on_shared_node_dags(root, data) -> None:
     order = topological_order(root)
-    for node in order:
-        node.grad = 0.0
-    inner, groups = engine._inner_nodes(root)
-    assert inner == [n for n in order if n.parents]
-    assert {n for n in order if not n.parents} <= set(itertools.chain.from_iterable(groups))
     for node in order:
         node.grad = 0.0
     replayed = replay(backward_steps(root))
@@ -157,20 +149,21 @@ def test_backward_matches_a_plain_walk_and_replay_on_shared_tuple_dags(root, dat
     _check(root, 1.0)
 
 
-def test_non_finite_leaf_gradients_are_reported_through_every_group() -> None:
-    w = (Value(1.0), Value(2.0))
-    z = neuron_sums([(w, Value(0.0))], (Value(1e200), Value(1e-200)))[0]
-    with pytest.raises(NonFiniteError):  # a weight, checked through its (weights, bias) pair
+def test_the_first_non_finite_gradient_in_topological_order_is_reported() -> None:
+    w = (Value(1.0, label="w1"), Value(2.0, label="w2"))
+    z = weighted_sum(w, (Value(1e200, label="x1"), Value(1e-200)), Value(0.0))
+    with pytest.raises(NonFiniteError, match=r"gradient of w1=1\.0 became inf"):
         (z * 1.0).backward(1e200)
-    xs = (Value(1e-200), Value(1.0))
+    xs = (Value(1e-200, label="x1"), Value(1.0))
     pairs = [((Value(1.0), Value(1.0)), Value(0.0)), ((Value(1e200), Value(1.0)), Value(0.0))]
-    z1, z2 = neuron_sums(pairs, xs)  # the second neuron's inputs are the first one's
-    with pytest.raises(NonFiniteError):
+    z1, z2 = weighted_sums(pairs, [xs])[0]  # both neurons fed the same inputs
+    with pytest.raises(NonFiniteError, match=r"gradient of x1=1e-200 became inf"):
         vsum([z1, z2]).backward(1e200)
-    w = (Value(1.0), Value(1.0))
-    z = neuron_sums([(w, Value(0.0))], [Value(1e-100), 0.0])[0]
-    with pytest.raises(NonFiniteError):  # inf, and 0.0 · inf = nan for the number input's weight
-        (z * 1e250).backward(1e250)
+    w = (Value(1.0, label="w1"), Value(1.0))
+    z = weighted_sum(w, [Value(1e-100), 0.0], Value(0.0))
+    with pytest.raises(NonFiniteError, match=r"gradient of w1=1\.0 became inf"):
+        (z * 1e250).backward(1e250)  # and 0.0 · inf = nan for the number input's weight
+    assert str(w[1].grad) == "nan"
 
 
 def test_huge_but_finite_leaf_gradients_are_not_reported() -> None:
@@ -179,17 +172,18 @@ def test_huge_but_finite_leaf_gradients_are_not_reported() -> None:
     assert (a.grad, b.grad, c.grad) == (1.7e308, 1.7e308, -1.7e308)
 
 
-# --- found in review ----------------------------------------------------------------------------
+# --- copies, pickles, threads -------------------------------------------------------------------
+
+
+def _clone(how: str):
+    return copy.deepcopy if how == "deepcopy" else lambda v: pickle.loads(pickle.dumps(v))
 
 
 @pytest.mark.parametrize("how", ["deepcopy", "pickle"])
 def test_a_copied_fused_graph_keeps_its_parents(how: str) -> None:
-    # MANY and NEURON are compared by identity: a deep copy or a pickle round trip must keep the
-    # very same markers, or a copied sum / wsum node reads as a two-parent node.
-    clone = copy.deepcopy if how == "deepcopy" else lambda v: pickle.loads(pickle.dumps(v))
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
-    for root in (vsum([a, b]) * 2.0, weighted_sum([a], [b], a).tanh()):
-        twin = clone(root)
+    for root in (vsum([a, b]) * 2.0, weighted_sum([a], [b, 4.0][:1], a).tanh()):
+        twin = _clone(how)(root)
         assert [p.data for p in twin.parents[0].parents] == [
             p.data for p in root.parents[0].parents
         ]
@@ -200,17 +194,84 @@ def test_a_copied_fused_graph_keeps_its_parents(how: str) -> None:
         ]
 
 
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_hundred_thousand_deep_chain_copies_with_its_shared_leaf_shared(how: str) -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + x  # x is a parent of every + node
+    twin = _clone(how)(y)
+    order = topological_order(twin)
+    assert len(order) == 200_001 and order[0] is not x
+    assert [n for n in order if not n.parents] == [order[0]]  # one x in the copy, shared
+    assert order[0].label == "x" and twin.data == y.data == 50_000.5
+    twin.backward()
+    assert order[0].grad == 100_001.0 and x.grad == 0.0
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_copies_of_several_roots_at_once_share_what_the_originals_share(how: str) -> None:
+    a = Value(2.0, label="a")
+    h = a.tanh()
+    roots = [h, h * a, vsum([h, a, 1.0]), weighted_sum([a], [h], a), log_softmax_pair(h, a)]
+    twins = _clone(how)(roots)
+    th, ta = twins[0], twins[0].parents[0]
+    assert twins[1].parents == (th, ta) and twins[2].parents == (th, ta)
+    assert twins[3].parents == (ta, th, ta) and twins[3].arg == (th,)
+    assert twins[4].parents == (th, ta) and twins[4].arg == 1
+    for name in ("data", "op", "local_grads", "arg"):
+        assert getattr(twins[2], name) == getattr(roots[2], name)
+
+
+def log_softmax_pair(a: Value, b: Value) -> Value:
+    from nnscalar import log_softmax
+
+    return log_softmax([a, b])[1]
+
+
+def test_shallow_copy_keeps_the_parents() -> None:
+    a = Value(2.0)
+    b = a * 3.0
+    c = copy.copy(b)
+    assert c is not b and (c.data, c.parents, c.local_grads, c.arg) == (6.0, (a,), (3.0,), 3.0)
+
+
 def test_a_deepcopied_model_after_a_forward_pass_can_still_backward() -> None:
     model = MLP(2, [2, 1], seed=0)
     model([0.5, 1.0])
     twin = copy.deepcopy(model)  # e.g. keeping the best model so far
     twin.layers[-1].neurons[0].output.backward()
     assert any(p.grad for p in twin.parameters())
+    assert set(twin.parameters()).isdisjoint(model.parameters())
+    assert all(p.grad == 0.0 for p in model.parameters())
 
 
-def test_a_neurons_own_call_points_at_its_params_pair() -> None:
-    # CONTRACTS: `._params = (weights, bias)` is the pair "the neuron's wsum nodes point at",
-    # whether the neuron is called alone or through its layer.
-    neuron = Neuron(2, "tanh", seed=0)
-    neuron([Value(1.0), Value(2.0)])
-    assert neuron.z._a is neuron._params
+def test_backward_from_four_threads_on_one_graph_adds_up_exactly() -> None:
+    # Each call resets the inner grads and adds to the leaves: without a lock two calls mix.
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(2000):
+        y = y * 1.0 + x  # dy/dx = 2001
+    start = threading.Barrier(4)
+    errors = []
+
+    def work() -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                y.backward()
+        except Exception as e:  # pragma: no cover - the test fails below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, so unguarded calls would interleave
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert x.grad == 20 * 2001.0 and y.grad == 1.0

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from nnscalar.engine import Value
+from nnscalar import Value
 from nnscalar.errors import ConfigError, ParseError
 from nnscalar.exercises import all_exercises, check, check_answer, find, seed_of, student_seed
 from nnscalar.exercises.answers import parse_answers

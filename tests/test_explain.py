@@ -9,8 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from nnscalar import ops
-from nnscalar.engine import Value, log_softmax, topological_order, vsum, weighted_sum
+from nnscalar import Value, log_softmax, ops, topological_order, vsum, weighted_sum
 from nnscalar.errors import DomainError
 from nnscalar.explain import backward_steps, forward_steps, node_names, number, replay
 from nnscalar.expr import parse

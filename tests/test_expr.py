@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnscalar.engine import Value
+from nnscalar import Value
 from nnscalar.errors import DomainError, ParseError
 from nnscalar.expr import MAX_DEPTH, MAX_LENGTH, parse, parse_assignments, parse_numbers
 

@@ -95,6 +95,28 @@ def test_bce_clamps_each_log_at_minus_100_as_pytorch() -> None:
     assert losses.bce([1.0], [0.0]).data == 100.0
 
 
+def test_bce_gradient_near_0_and_1_is_the_exact_slope_not_pytorchs_clamped_one() -> None:
+    # README: PyTorch divides by max(p(1 - p), 1e-12) (-1e12 here); nnscalar keeps -t/p.
+    p = Value(1e-30)
+    losses.bce([p], [1.0]).backward()
+    assert p.grad == -1.0 / 1e-30 == -9.999999999999999e29
+    q = Value(1.0 - 2.0**-52)
+    losses.bce([q], [0.0]).backward()
+    assert q.grad == 1.0 / 2.0**-52
+
+
+def test_cross_entropy_is_exact_at_large_logits() -> None:
+    # as PyTorch float64: log 2 and gradients (-1/2, 1/2), not 0 and (0, 1)
+    a, b = Value(1e16), Value(1e16)
+    loss = losses.cross_entropy([[a, b]], [0])
+    loss.backward()
+    assert (loss.data, a.grad, b.grad) == (0.6931471805599453, -0.5, 0.5)
+    c, d = Value(1e300), Value(-1e300)
+    loss = losses.cross_entropy([c, d], 1, reduction="sum")
+    loss.backward()
+    assert (loss.data, c.grad, d.grad) == (2e300, 1.0, -1.0)
+
+
 def test_bce_with_logits_is_stable_for_huge_scores() -> None:
     assert losses.bce_with_logits([1000.0], [0.0]).data == 1000.0
     assert losses.bce_with_logits([-1000.0], [0.0]).data == 0.0

@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from nnscalar.engine import Value
+from nnscalar import Value
 from nnscalar.errors import ConfigError, NonFiniteError, NotANumberError
 from nnscalar.optim import (
     OPTIMIZERS,
@@ -268,3 +268,19 @@ def test_schedule_state_round_trips() -> None:
 def test_bad_schedules_are_refused(make, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         make(SGD([Value(0.0)], lr=1.0))
+
+
+def test_sgd_momentum_switched_on_after_the_first_step_starts_its_buffer_then() -> None:
+    # As torch.optim.SGD: the buffer is created by the first step that uses momentum.
+    w = Value(1.0)
+    opt = SGD([w], lr=0.5)
+    w.grad = 1.0
+    opt.step()  # plain SGD: 1.0 - 0.5 * 1.0
+    assert w.data == 0.5
+    opt.momentum = 0.5
+    w.grad = 1.0
+    opt.step()  # buffer b = g = 1.0 (no KeyError): 0.5 - 0.5 * 1.0
+    assert w.data == 0.0
+    w.grad = 1.0
+    opt.step()  # b = 0.5 * 1.0 + 1.0 = 1.5: 0.0 - 0.5 * 1.5
+    assert w.data == -0.75

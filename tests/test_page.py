@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nnscalar.engine import Value, topological_order
+from nnscalar import Value, topological_order
 from nnscalar.errors import RenderError
 from nnscalar.explain import backward_steps, number
 from nnscalar.expr import parse

@@ -10,7 +10,7 @@ import tracemalloc
 
 import pytest
 
-from nnscalar.engine import is_grad_enabled
+from nnscalar import is_grad_enabled
 from nnscalar.errors import (
     ConfigError,
     DomainError,

@@ -13,8 +13,8 @@ import pexpect
 import pytest
 from rich.console import Console
 
+from nnscalar import Value
 from nnscalar.cli import main
-from nnscalar.engine import Value
 from nnscalar.expr import parse
 from nnscalar.nn import MLP
 from nnscalar.walkthrough import Score, Walkthrough

@@ -1,6 +1,6 @@
 """A teacher's own exercise: `nnscalar exercises list --path examples/exercises` lists it."""
 
-from nnscalar.engine import Value
+from nnscalar import Value
 from nnscalar.exercises import CheckResult, Exercise, exercise_rng, gradient_parts, pick
 
 

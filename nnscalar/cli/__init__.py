@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
+from ..core import engine_info
 from ..errors import NNScalarError
 
 
@@ -23,7 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nnscalar",
         description="A scalar autograd engine for learning and teaching backpropagation.",
     )
-    parser.add_argument("--version", action="version", version=f"nnscalar {__version__}")
+    info = engine_info()
+    what = "compiled core" if info["core"] == "compiled" else "readable engine"
+    version = f"nnscalar {__version__}, {what} ({info['reason']})"
+    parser.add_argument("--version", action="version", version=version)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("cmd_"):
