@@ -1,0 +1,146 @@
+"""The build track: the model solution passes every hidden check, each typical mistake is named,
+and the skeleton's visible tests fail untouched and pass on the solution."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nnscalar.cli import main
+from nnscalar.track import check, start
+from nnscalar.track.checker import reference
+
+SEED = 11
+
+# (name, old text of the solution's engine.py, new text, task that fails, words of the diagnosis)
+MISTAKES = [
+    (
+        "assign",
+        "                parent.grad += local * node.grad\n",
+        "                parent.grad = local * node.grad\n",
+        4,
+        "`=` instead of `+=`",
+    ),
+    (
+        "recursive",
+        """    order, seen = [], set()
+    stack = [(root, False)]""",
+        """    order, seen = [], set()
+
+    def visit(node):
+        if node not in seen:
+            seen.add(node)
+            for p in node.parents:
+                visit(p)
+            order.append(node)
+
+    visit(root)
+    stack = []""",
+        3,
+        "recursive",
+    ),
+    ("order", "    return order\n", "    return order[::-1]\n", 3, "wrong topological order"),
+    (
+        "missing term",
+        '"*", (other.data, self.data))',
+        '"*", (other.data,))',
+        2,
+        "missing local derivative term",
+    ),
+    (
+        "no reset",
+        "            if node.parents:  # results",
+        "            if False:  # results",
+        5,
+        "gradients not reset",
+    ),
+    (
+        "tanh of x",
+        '"tanh", (1.0 - out * out,))',
+        '"tanh", (1.0 - self.data**2,))',
+        2,
+        "in terms of x",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def solution(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("track") / "mygrad"
+    start(folder, seed=SEED, solution=True)
+    return folder
+
+
+def test_the_model_solution_passes_every_task(solution: Path) -> None:
+    results = check(solution, seed=SEED, isolation="none")
+    assert [(r.number, r.passed, r.diagnosis) for r in results] == [
+        (n, True, ()) for n in range(1, 6)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "task", "words"), MISTAKES, ids=[m[0] for m in MISTAKES]
+)
+def test_each_typical_mistake_is_named(
+    solution: Path, tmp_path: Path, name: str, old: str, new: str, task: int, words: str
+) -> None:
+    folder = tmp_path / "mygrad"
+    folder.mkdir()
+    for path in solution.glob("*.py"):
+        (folder / path.name).write_text(path.read_text())
+    engine = (folder / "engine.py").read_text()
+    assert engine.count(old) == 1, name
+    (folder / "engine.py").write_text(engine.replace(old, new))
+    results = {r.number: r for r in check(folder, seed=SEED, isolation="none")}
+    assert not results[task].passed
+    assert words in " ".join(results[task].diagnosis), results[task]
+    assert all(results[n].passed for n in range(1, task)), [str(r) for r in results.values()]
+
+
+def test_the_cli_exit_status_and_report(solution: Path, tmp_path: Path, capsys) -> None:
+    assert main(["build", "check", "--seed", str(SEED), "--isolation", "none", str(solution)]) == 0
+    assert "5/5 tasks passed" in capsys.readouterr().out
+    skeleton = tmp_path / "mygrad"
+    assert main(["build", "start", "--out", str(skeleton), "--seed", str(SEED)]) == 0
+    capsys.readouterr()
+    code = main(["build", "check", "--task", "1", "--isolation", "none", str(skeleton)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "task  1 FAILED" in out and "NotImplementedError: task 1" in out
+    assert "0/1 tasks passed" in out
+
+
+def test_start_refuses_a_folder_with_files(solution: Path, capsys) -> None:
+    assert main(["build", "start", "--out", str(solution)]) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def _pytest(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{folder.name}/tests"],
+        cwd=folder.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_visible_tests_fail_on_the_skeleton_and_pass_on_the_solution(
+    solution: Path, tmp_path: Path
+) -> None:
+    skeleton = tmp_path / "mygrad"
+    start(skeleton, seed=SEED)
+    done = _pytest(skeleton)
+    assert done.returncode == 1 and "11 failed" in done.stdout, done.stdout
+    done = _pytest(solution)
+    assert done.returncode == 0 and "11 passed" in done.stdout, done.stdout
+
+
+def test_reference_local_derivatives_per_operand() -> None:
+    ref = reference([["leaf", 3.0], ["*", ["v", 0], ["v", 0]], ["/", ["c", 2.0], ["v", 0]]])
+    assert ref.local[1] == [3.0, 3.0]  # a * a: one derivative per edge
+    assert ref.local[2] == [None, pytest.approx(-2.0 / 9.0)]
+    assert ref.data == [3.0, 9.0, pytest.approx(2.0 / 3.0)]
