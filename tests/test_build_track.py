@@ -16,7 +16,7 @@ from nnscalar.track.checker import reference
 SEED = 11
 
 # (name, old text of the solution's engine.py, new text, task that fails, words of the diagnosis)
-MISTAKES = [
+ENGINE_MISTAKES = [
     (
         "assign",
         "                parent.grad += local * node.grad\n",
@@ -67,6 +67,54 @@ MISTAKES = [
 ]
 
 
+# the same for nn.py, train.py and gradcheck.py
+NET_MISTAKES = [
+    ("bias", "nn.py", "        z = self.bias\n", "        z = 0.0\n", 6, "the bias is missing"),
+    (
+        "ascent",
+        "train.py",
+        "p.data -= learning_rate * p.grad",
+        "p.data += learning_rate * p.grad",
+        8,
+        "up the gradient",
+    ),
+    (
+        "train without zero_grad",
+        "train.py",
+        "        zero_grad(model.parameters())\n        loss = mse(",
+        "        loss = mse(",
+        8,
+        "gradients not reset between steps",
+    ),
+    (
+        "no share",
+        "train.py",
+        "loss = mse(predictions, batch_y) * (len(batch_x) / n)",
+        "loss = mse(predictions, batch_y)",
+        9,
+        "without scaling by the share",
+    ),
+    (
+        "reset per mini-batch",
+        "train.py",
+        "        predictions = [model(x)[0] for x in batch_x]\n",
+        "        zero_grad(model.parameters())\n"
+        "        predictions = [model(x)[0] for x in batch_x]\n",
+        9,
+        "gradients reset between mini-batches",
+    ),
+    (
+        "gradcheck without backward",
+        "gradcheck.py",
+        "    f(values).backward()\n",
+        "",
+        10,
+        "for a correct engine",
+    ),
+]
+MISTAKES = [(name, "engine.py", *rest) for name, *rest in ENGINE_MISTAKES] + NET_MISTAKES
+
+
 @pytest.fixture(scope="module")
 def solution(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("track") / "mygrad"
@@ -77,24 +125,25 @@ def solution(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_model_solution_passes_every_task(solution: Path) -> None:
     results = check(solution, seed=SEED, isolation="none")
     assert [(r.number, r.passed, r.diagnosis) for r in results] == [
-        (n, True, ()) for n in range(1, 6)
+        (n, True, ()) for n in range(1, 11)
     ]
 
 
 @pytest.mark.parametrize(
-    ("name", "old", "new", "task", "words"), MISTAKES, ids=[m[0] for m in MISTAKES]
+    ("name", "file", "old", "new", "task", "words"), MISTAKES, ids=[m[0] for m in MISTAKES]
 )
 def test_each_typical_mistake_is_named(
-    solution: Path, tmp_path: Path, name: str, old: str, new: str, task: int, words: str
+    solution: Path, tmp_path: Path, name: str, file: str, old: str, new: str, task: int, words: str
 ) -> None:
     folder = tmp_path / "mygrad"
     folder.mkdir()
     for path in solution.glob("*.py"):
         (folder / path.name).write_text(path.read_text())
-    engine = (folder / "engine.py").read_text()
-    assert engine.count(old) == 1, name
-    (folder / "engine.py").write_text(engine.replace(old, new))
-    results = {r.number: r for r in check(folder, seed=SEED, isolation="none")}
+    text = (folder / file).read_text()
+    assert text.count(old) == 1, name
+    (folder / file).write_text(text.replace(old, new))
+    tasks = range(1, task + 1)
+    results = {r.number: r for r in check(folder, tasks, seed=SEED, isolation="none")}
     assert not results[task].passed
     assert words in " ".join(results[task].diagnosis), results[task]
     assert all(results[n].passed for n in range(1, task)), [str(r) for r in results.values()]
@@ -102,7 +151,7 @@ def test_each_typical_mistake_is_named(
 
 def test_the_cli_exit_status_and_report(solution: Path, tmp_path: Path, capsys) -> None:
     assert main(["build", "check", "--seed", str(SEED), "--isolation", "none", str(solution)]) == 0
-    assert "5/5 tasks passed" in capsys.readouterr().out
+    assert "10/10 tasks passed" in capsys.readouterr().out
     skeleton = tmp_path / "mygrad"
     assert main(["build", "start", "--out", str(skeleton), "--seed", str(SEED)]) == 0
     capsys.readouterr()
@@ -134,9 +183,9 @@ def test_visible_tests_fail_on_the_skeleton_and_pass_on_the_solution(
     skeleton = tmp_path / "mygrad"
     start(skeleton, seed=SEED)
     done = _pytest(skeleton)
-    assert done.returncode == 1 and "11 failed" in done.stdout, done.stdout
+    assert done.returncode == 1 and "18 failed" in done.stdout, done.stdout
     done = _pytest(solution)
-    assert done.returncode == 0 and "11 passed" in done.stdout, done.stdout
+    assert done.returncode == 0 and "18 passed" in done.stdout, done.stdout
 
 
 def test_reference_local_derivatives_per_operand() -> None:

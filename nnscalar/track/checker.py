@@ -16,6 +16,7 @@ from ..engine import Value
 from ..errors import ConfigError
 from ..exercises.sandbox import Job, Limits, Outcome, run_jobs
 from ..files import read_limited
+from .netcheck import judge as judge_net
 from .tasks import TASKS, Task, cases
 
 __all__ = ["TaskResult", "check", "read_package", "reference"]
@@ -311,8 +312,12 @@ def _judge(task: Task, case: dict, got: dict[str, Any]) -> list[str]:
                 f"expected {case['length'] + 1}"
             ]
         return [] if got.get("first") == "x" else ["the chain's leaf must come first in the order"]
+    if "program" not in case:
+        return judge_net(case, got)
     program = case["program"]
     ref = reference(program)
+    if case["kind"] == "gradcheck":
+        return _gradcheck(program, ref, got)
     if case["kind"] == "graph":
         problems = _data_and_graph(program, ref, got)
         return problems or (_locals(program, ref, got) if task.number >= 2 else [])
@@ -323,6 +328,29 @@ def _judge(task: Task, case: dict, got: dict[str, Any]) -> list[str]:
     if problems or not case.get("calls", 1) > 1:
         return problems
     return _second_call(program, ref, got)
+
+
+def _gradcheck(program: list, ref: Reference, got: dict[str, Any]) -> list[str]:
+    leaves = [k for k, step in enumerate(program) if step[0] == "leaf"]
+    if got["data"] != [float(program[k][1]) for k in leaves]:
+        return ["numerical_gradient changed the values' data: put each one back after f(x ± h)"]
+    for k, numeric in zip(leaves, got["numeric"]):
+        expected = ref.grad[k]
+        if not (
+            isinstance(numeric, float) and abs(numeric - expected) <= 1e-4 * max(1, abs(expected))
+        ):
+            return [
+                f"numerical_gradient for v{k} is {numeric!r}, expected about {expected:.6g} "
+                "(central differences: (f(x + h) - f(x - h)) / 2h)"
+            ]
+    if got["passes"] != "yes":
+        return [f"gradient_check said {got['passes']!r} for a correct engine: expected True"]
+    if got["broken"] != "no":
+        return [
+            "gradient_check passed a node whose local derivative is wrong (x² recorded with "
+            "local grad x instead of 2x): expected False"
+        ]
+    return []
 
 
 def _second_call(program: list, ref: Reference, got: dict[str, Any]) -> list[str]:

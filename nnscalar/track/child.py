@@ -74,13 +74,15 @@ def _operand(token: list, nodes: list) -> Any:
     return nodes[token[1]] if token[0] == "v" else token[1]
 
 
-def run_program(engine: Any, program: list) -> list:
-    """The student's Values for each step of `program`."""
+def run_program(engine: Any, program: list, leaves: list | None = None) -> list:
+    """The student's Values for each step of `program` (its leaves taken from `leaves` if given,
+    in order)."""
     nodes: list = []
+    given = iter(leaves or ())
     for step in program:
         op = step[0]
         if op == "leaf":
-            nodes.append(engine.Value(step[1]))
+            nodes.append(next(given) if leaves else engine.Value(step[1]))
             continue
         args = [_operand(t, nodes) for t in step[1:]]
         if op in _BINARY:
@@ -180,3 +182,103 @@ def _backward(engine: Any, case: dict) -> dict[str, Any]:
 
 
 _CASES = {"graph": _graph, "order": _order, "chain": _chain, "backward": _backward}
+
+
+def _set(model: Any, values: list) -> list:
+    params = list(model.parameters())
+    if len(params) != len(values):
+        raise ValueError(
+            f"parameters() gave {len(params)} Values, expected {len(values)} "
+            "(every weight, then the bias, neuron by neuron, layer by layer)"
+        )
+    for p, v in zip(params, values):
+        p.data = v
+    return params
+
+
+def _model(nn: Any, case: dict) -> Any:
+    if case["shape"][0] == "neuron":
+        return nn.Neuron(case["shape"][1], case["shape"][2])
+    return nn.MLP(case["shape"][1], case["shape"][2], case["shape"][3])
+
+
+def _neuron(engine: Any, case: dict) -> dict[str, Any]:
+    nn = importlib.import_module(PACKAGE + ".nn")
+    neuron = _model(nn, case)
+    params = _set(neuron, case["params"])
+    xs = [engine.Value(x) if k % 2 == 0 else x for k, x in enumerate(case["inputs"])]
+    out = neuron(xs)
+    out.backward()
+    same = [s.weight is p for s, p in zip(neuron.synapses, params)]
+    return {
+        "out": _number(out.data),
+        "z": _number(neuron.z.data),
+        "grads": [_number(p.grad) for p in params],
+        "xgrads": [_number(x.grad) if k % 2 == 0 else 0.0 for k, x in enumerate(xs)],
+        "synapses": float(len(neuron.synapses)),
+        "shared": "yes" if all(same) and len(same) == len(params) - 1 else "no",
+    }
+
+
+def _mlp(engine: Any, case: dict) -> dict[str, Any]:
+    nn = importlib.import_module(PACKAGE + ".nn")
+    model = _model(nn, case)
+    params = _set(model, case["params"])
+    total = None
+    outs = []
+    for x in case["xs"]:
+        y = model(x)
+        outs.extend(_number(v.data) for v in y)
+        for v in y:
+            total = v if total is None else total + v
+    total.backward()
+    return {"outs": outs, "grads": [_number(p.grad) for p in params]}
+
+
+def _train(engine: Any, case: dict) -> dict[str, Any]:
+    nn = importlib.import_module(PACKAGE + ".nn")
+    train = importlib.import_module(PACKAGE + ".train")
+    model = _model(nn, case)
+    params = _set(model, case["params"])
+    if case["kind"] == "accumulate":
+        train.accumulate_gradients(model, case["xs"], case["ys"], case["k"])
+        return {"grads": [_number(p.grad) for p in params]}
+    loss = train.mse([model(x)[0] for x in case["xs"]], case["ys"])
+    loss.backward()
+    grads = [_number(p.grad) for p in params]
+    train.sgd_step(params, case["lr"])
+    answer = {"loss": _number(loss.data), "grads": grads, "stepped": [p.data for p in params]}
+    _set(model, case["params"])
+    engine.zero_grad(params)
+    losses = train.train(model, case["xs"], case["ys"], case["steps"], case["lr"])
+    answer["losses"] = [_number(v) for v in losses]
+    return answer
+
+
+_CASES.update({"neuron": _neuron, "mlp": _mlp, "train": _train, "accumulate": _train})
+
+
+def _gradcheck(engine: Any, case: dict) -> dict[str, Any]:
+    check = importlib.import_module(PACKAGE + ".gradcheck")
+    program = case["program"]
+    leaves = [k for k, step in enumerate(program) if step[0] == "leaf"]
+
+    def f(values: list) -> Any:
+        return run_program(engine, program, list(values))[-1]
+
+    values = [engine.Value(program[k][1]) for k in leaves]
+    numeric = check.numerical_gradient(f, values)
+    passes = check.gradient_check(f, [engine.Value(program[k][1]) for k in leaves])
+    x = engine.Value(case["x"])
+    broken = check.gradient_check(
+        lambda vs: engine.Value(vs[0].data ** 2, (vs[0],), "square", (vs[0].data,)), [x]
+    )
+    return {
+        "numeric": [_number(g) for g in numeric],
+        "data": [_number(v.data) for v in values],
+        "passes": "yes" if passes is True else repr(passes)[:40],
+        "broken": "yes" if broken is True else "no" if broken is False else repr(broken)[:40],
+    }
+
+
+_CASES["gradcheck"] = _gradcheck

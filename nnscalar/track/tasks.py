@@ -84,6 +84,65 @@ TASKS: tuple[Task, ...] = (
             "Accumulating leaves is what makes gradient accumulation over mini-batches work.",
         ),
     ),
+    Task(
+        6,
+        "a Neuron with Synapses",
+        "nn.py",
+        "`Neuron(n, activation)` holds one `Synapse` (a weight Value and its input's index) per "
+        "input and a bias. Calling it on inputs (numbers or Values) computes the weighted input "
+        "Z = Σ wᵢxᵢ + b, keeps it as `neuron.z`, and returns activation(Z) ('tanh', 'relu' or "
+        "'linear'). `parameters()` lists the weights in input order, then the bias.",
+        (
+            "Start from z = self.bias and add each weight times its input.",
+            "The bias is a parameter like the weights: it gets a gradient too.",
+        ),
+    ),
+    Task(
+        7,
+        "Layer, MLP and parameters()",
+        "nn.py",
+        "A `Layer` is neurons reading the same inputs; an `MLP` feeds each layer's outputs to "
+        "the next (the last layer is linear) and returns the last layer's outputs as a list. "
+        "`parameters()` lists them neuron by neuron, layer by layer.",
+        ("The grader sets your parameters from parameters(): its order must be the stated one.",),
+    ),
+    Task(
+        8,
+        "a loss and SGD that learn moons",
+        "train.py",
+        "`mse(predictions, targets)` is the mean of (prediction − target)²; `sgd_step(params, "
+        "lr)` moves each parameter by −lr · grad; `train(model, xs, ys, steps, lr)` runs "
+        "full-batch gradient descent on moons and returns the loss of each step.",
+        (
+            "Gradient descent goes down: p.data -= lr * p.grad.",
+            "Leaves accumulate (task 5): zero the gradients before each backward().",
+        ),
+    ),
+    Task(
+        9,
+        "gradient accumulation",
+        "train.py",
+        "`accumulate_gradients(model, xs, ys, k)` splits the samples into k consecutive "
+        "mini-batches and backward()s each one's mse times its share (its size / all samples): "
+        "the parameters then hold the full batch's gradients, as one big batch would give.",
+        (
+            "Mini-batches of sizes 3, 3, 3, 1: the last one's share is 1/10, not 1/4.",
+            "zero_grad once, before the first mini-batch, never between them.",
+        ),
+    ),
+    Task(
+        10,
+        "a finite-difference gradient check",
+        "gradcheck.py",
+        "`numerical_gradient(f, values, h)` estimates each d f/d value by central differences "
+        "(f builds a new graph from the list of Values); `gradient_check(f, values, tolerance)` "
+        "is True when backward()'s gradients agree with them, False when they do not — a check "
+        "of your own engine that catches a wrong local derivative.",
+        (
+            "(f(x + h) − f(x − h)) / 2h is accurate to about h²; put each value's data back.",
+            "Compare relative to max(1, |grad|): big gradients need room, small ones none.",
+        ),
+    ),
 )
 
 _BINARY = ("+", "-", "*", "/")
@@ -156,6 +215,15 @@ def random_program(rng: random.Random, ops: tuple[str, ...], size: int) -> list[
 
 def cases(task: int, seed: int) -> list[dict]:
     """The hidden check's cases of `task` for the student whose seed is `seed`."""
+    if task == 10:
+        rng = random.Random(f"build-track/10/{seed}")
+        programs = [random_program(rng, _OPS[2], size) for size in (4, 8)]
+        x = round(rng.uniform(0.5, 2.0), 2)
+        return [{"kind": "gradcheck", "program": p, "x": x} for p in programs]
+    if task >= 6:
+        from .netcheck import net_cases
+
+        return net_cases(task, seed)
     rng = random.Random(f"build-track/{task}/{seed}")
     ops = _OPS.get(task, _OPS[2])
     programs = [random_program(rng, ops, size) for size in (3, 6, 10, 14)]
