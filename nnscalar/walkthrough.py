@@ -19,6 +19,7 @@ from .core import Value
 from .errors import DomainError, ParseError
 from .explain import BackwardStep, ForwardStep, backward_steps, forward_steps, number, replay
 from .expr import parse
+from .foreign import as_value
 
 __all__ = ["Score", "Walkthrough"]
 
@@ -54,6 +55,7 @@ class Walkthrough:
         # Text, not markup: a prompt shows names as they are, with no styling
         self.ask: Ask = ask or (lambda prompt: self.console.input(Text(prompt)))
         self.title = title
+        root = as_value(root)  # any Value-like graph: micrograd's, a student's own engine's
         self.forward: list[ForwardStep] = forward_steps(root)
         self.steps: list[BackwardStep] = backward_steps(root)
         self.root_name = self.forward[-1].name

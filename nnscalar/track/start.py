@@ -50,6 +50,23 @@ def readme(seed: int, folder: str, solution: bool) -> str:
         "  own engine, and names the mistake when it knows it.",
         "",
     ]
+    lines += [
+        "## See your graph",
+        "",
+        "nnscalar draws and steps through the graph your engine built (it reads `data`, `grad`,",
+        "`parents`, `op` and `local_grads`):",
+        "",
+        "```python",
+        f"from {folder}.engine import Value",
+        "from nnscalar import draw",
+        "from nnscalar.walkthrough import Walkthrough",
+        "",
+        "a = Value(2.0); b = a * a + a; b.backward()",
+        "draw(b).save('graph.svg')",
+        "Walkthrough(b).show_all()   # the chain rule, one node at a time",
+        "```",
+        "",
+    ]
     for task in TASKS:
         lines += [f"## Task {task.number}: {task.title} (`{task.file}`)", "", task.statement, ""]
         lines += [f"- hint: {hint}" for hint in task.hints] + [""]
