@@ -119,6 +119,7 @@ def as_value(root: object) -> Value:
             if given is not None and len(tuple(given)) == len(parents):  # the node says them
                 local = [_float(x, f"a local derivative of a {op!r} node") for x in given]
                 name, arg = _named(op, data, parents, local)
+                arg = getattr(node, "arg", arg)  # an nnscalar-like node keeps its constants here
             else:
                 name, local, arg = _rule(op, data, parents)
             value = custom_node(data, name, [made[id(p)] for p in parents], local, arg)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from nnscalar import topological_order
 from nnscalar.cli import main
 from nnscalar.track import check, start
 from nnscalar.track.checker import reference
@@ -193,3 +194,62 @@ def test_reference_local_derivatives_per_operand() -> None:
     assert ref.local[1] == [3.0, 3.0]  # a * a: one derivative per edge
     assert ref.local[2] == [None, pytest.approx(-2.0 / 9.0)]
     assert ref.data == [3.0, 9.0, pytest.approx(2.0 / 3.0)]
+
+
+def _mutant(solution: Path, folder: Path, old: str, new: str) -> Path:
+    folder.mkdir()
+    for path in solution.glob("*.py"):
+        (folder / path.name).write_text(path.read_text())
+    engine = (folder / "engine.py").read_text()
+    assert engine.count(old) == 1
+    (folder / "engine.py").write_text(engine.replace(old, new))
+    return folder
+
+
+def test_a_loop_that_never_ends_is_stopped_at_the_time_limit(solution: Path, tmp_path) -> None:
+    folder = _mutant(
+        solution,
+        tmp_path / "mygrad",
+        "    def __add__(self, other):\n",
+        "    def __add__(self, other):\n        while True:\n            pass\n",
+    )
+    (result,) = check(folder, [1], seed=SEED, isolation="none")
+    assert not result.passed and "time limit" in result.diagnosis[0]
+
+
+def test_a_syntax_error_names_the_file_and_line(solution: Path, tmp_path) -> None:
+    folder = _mutant(
+        solution,
+        tmp_path / "mygrad",
+        "    def __add__(self, other):\n",
+        "    def __add__(self, other)\n",
+    )
+    (result,) = check(folder, [1], seed=SEED, isolation="none")
+    line = next(
+        n
+        for n, text in enumerate((folder / "engine.py").read_text().splitlines(), 1)
+        if "def __add__" in text
+    )
+    assert result.diagnosis == (
+        "importing your package failed: SyntaxError in student/engine.py line "
+        f"{line}: expected ':'",
+    )
+
+
+def test_a_failed_expression_is_drawn_as_built_and_as_nnscalar_builds_it(
+    solution: Path, tmp_path: Path, capsys
+) -> None:
+    old, new = ENGINE_MISTAKES[0][1:3]  # `=` instead of `+=`
+    folder = _mutant(solution, tmp_path / "mygrad", old, new)
+    (result,) = check(folder, [4], seed=SEED, isolation="none")
+    yours, nnscalars = result.graphs
+    assert yours.data == pytest.approx(nnscalars.data) and yours.grad == nnscalars.grad == 1.0
+    mine = {n.label: n.grad for n in topological_order(yours) if n.label}
+    right = {n.label: n.grad for n in topological_order(nnscalars)}
+    assert mine.keys() == right.keys()
+    assert any(mine[k] != pytest.approx(right[k]) for k in mine)  # the shared node's grad
+    pictures = tmp_path / "pictures"
+    args = ["build", "check", "--task", "4", "--isolation", "none", "--seed", str(SEED)]
+    assert main([*args, "--graphs", str(pictures), str(folder)]) == 1
+    assert sorted(p.name for p in pictures.iterdir()) == ["task4-nnscalar.svg", "task4-yours.svg"]
+    assert "<svg" in (pictures / "task4-yours.svg").read_text()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
 from ..exercises import seed_of
+from ..render import draw
 from ..track import TASKS, check, start
 
 EPILOG = """examples:
@@ -42,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     grade.add_argument("--seed", default="1", help="the student's seed (as given to start)")
     grade.add_argument(
+        "--graphs",
+        metavar="DIR",
+        help="for each failed task, draw the failing expression as your engine built it and as "
+        "nnscalar does (DIR/task4-yours.svg, DIR/task4-nnscalar.svg)",
+    )
+    grade.add_argument(
         "--isolation", default="auto", choices=("auto", "bwrap", "container", "none")
     )
     grade.set_defaults(run=run_check)
@@ -65,6 +73,13 @@ def run_check(args: argparse.Namespace) -> int:
         console.print(f"[{color}]task {result.number:2d} {mark}[/] {escape(result.title)}")
         for line in result.diagnosis:
             console.print("    " + escape(line), soft_wrap=False)
+        if args.graphs and result.graphs:
+            yours, reference = result.graphs
+            folder = Path(args.graphs)
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, root in (("yours", yours), ("nnscalar", reference)):
+                path = draw(root).save(folder / f"task{result.number}-{name}.svg")
+                console.print(f"    {name}: {escape(str(path))}")
     passed = sum(r.passed for r in results)
     console.print(f"{passed}/{len(results)} tasks passed (of {len(TASKS)} in the track).")
     return 0 if passed == len(results) else 1

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..engine import Value
-from ..errors import ConfigError
+from ..core import Value
+from ..errors import ConfigError, NNScalarError
 from ..exercises.sandbox import Job, Limits, Outcome, run_jobs
 from ..files import read_limited
+from ..foreign import as_value
 from .netcheck import judge as judge_net
 from .tasks import TASKS, Task, cases
 
@@ -34,6 +35,8 @@ class TaskResult:
     title: str
     passed: bool
     diagnosis: tuple[str, ...] = field(default_factory=tuple)
+    # for a failed expression: (the student's graph as they reported it, nnscalar's), both drawable
+    graphs: tuple[Any, ...] = ()
 
     def __str__(self) -> str:
         head = f"task {self.number:2d} {self.title}: {'passed' if self.passed else 'FAILED'}"
@@ -70,6 +73,7 @@ class Reference:
     grad: list[float]
     local: list[list[float | None]]  # per step, per operand (None for a number operand)
     operands: list[list[Any]]  # per step: step indices or "c"
+    root: Value | None = None  # the graph itself, each step labelled v0, v1, ...
 
 
 def _apply(op: str, args: list[Any]) -> Value:
@@ -110,6 +114,9 @@ def reference(program: list) -> Reference:
         ref.local.append([f.grad if isinstance(f, Value) else None for f in fresh])
         ref.operands.append([t[1] if t[0] == "v" else "c" for t in tokens])
     nodes[-1].backward()
+    for i, node in enumerate(nodes):
+        node.label = f"v{i}"
+    ref.root = nodes[-1]
     ref.data = [n.data for n in nodes]
     ref.grad = [n.grad for n in nodes]
     return ref
@@ -422,5 +429,45 @@ def _result(task: Task, task_cases: list[dict], outcome: Outcome) -> TaskResult:
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             problems = [f"your package's answer could not be read ({type(exc).__name__}: {exc})"]
         if problems:
-            return TaskResult(task.number, task.title, False, tuple(problems))
+            drawable = case["kind"] in ("graph", "backward") and "error" not in got
+            try:
+                graphs = _graphs(case, got) if drawable else ()
+            except (IndexError, TypeError):  # an answer too odd to draw: the diagnosis stands
+                graphs = ()
+            return TaskResult(task.number, task.title, False, tuple(problems), graphs)
     return TaskResult(task.number, task.title, True)
+
+
+class _Reported:
+    """A node of the student's graph as their package reported it (read by `foreign.as_value`)."""
+
+    def __init__(self, data: float, grad: float, op: str, parents: tuple, label: str) -> None:
+        self.data, self.grad, self.op, self.parents, self.label = data, grad, op, parents, label
+
+
+def _graphs(case: dict, got: dict[str, Any]) -> tuple[Any, ...]:
+    """The failing expression twice: with the student's numbers, and in nnscalar's engine."""
+    program = case["program"]
+    ref = reference(program)
+    data = got.get("data") or ref.data
+    grads = got.get("grad0") or [0.0] * len(program)
+    nodes: list[_Reported] = []
+    for i, step in enumerate(program):
+        x = data[i] if isinstance(data[i], float) else math.nan
+        g = grads[i] if isinstance(grads[i], float) else math.nan
+        if step[0] == "leaf":
+            nodes.append(_Reported(x, g, "", (), f"v{i}"))
+            continue
+        parents = tuple(
+            nodes[t[1]] if t[0] == "v" else _Reported(t[1], 0.0, "", (), "")
+            for t in step[1:]
+            if not (step[0] == "**" and t is step[2])
+        )
+        op = f"**{step[2][1]:g}" if step[0] == "**" else step[0]
+        nodes.append(_Reported(x, g, op, parents, f"v{i}"))
+    if not all(math.isfinite(n.data) and math.isfinite(n.grad) for n in nodes):
+        return ()  # a number that is no number cannot be drawn; the diagnosis says which
+    try:
+        return (as_value(nodes[-1]), ref.root)
+    except NNScalarError:
+        return ()

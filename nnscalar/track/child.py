@@ -64,6 +64,8 @@ def load(files: dict[str, str]) -> Any:
 
 def _trace(exc: BaseException) -> str:
     """The student's lines of a traceback and the exception, short."""
+    if isinstance(exc, SyntaxError):
+        return f"SyntaxError in {exc.filename} line {exc.lineno}: {exc.msg}"[:_TEXT]
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(PACKAGE)]
     where = f"{frames[-1].filename} line {frames[-1].lineno}: {frames[-1].line}; " if frames else ""
     text = f"{where}{type(exc).__name__}: {exc}"
@@ -130,7 +132,7 @@ def probe(namespace: dict, inputs: dict) -> dict[str, Any]:
     """Run one task's cases in the student's package; the answer is plain JSON for the parent."""
     try:
         engine = load(inputs["files"])
-    except BaseException as exc:
+    except Exception as exc:  # the import error is the report; a time limit is not
         return {"error": "importing your package failed: " + _trace(exc)}
     answer: dict[str, Any] = {}
     for k, case in enumerate(inputs["cases"]):
@@ -140,7 +142,7 @@ def probe(namespace: dict, inputs: dict) -> dict[str, Any]:
             )
         except RecursionError as exc:
             answer[f"{k}.error"] = "RecursionError: " + _trace(exc)
-        except BaseException as exc:
+        except Exception as exc:  # a time limit or sys.exit goes on to the sandbox's runner
             answer[f"{k}.error"] = _trace(exc)
     return answer
 
@@ -169,7 +171,7 @@ def _backward(engine: Any, case: dict) -> dict[str, Any]:
     nodes = run_program(engine, case["program"])
     index = {id(n): i for i, n in enumerate(nodes)}
     order = [index.get(id(n), "c") for n in engine.topological_order(nodes[-1])]
-    answer: dict[str, Any] = {"order": order}
+    answer: dict[str, Any] = {"order": order, "data": [_number(n.data) for n in nodes]}
     for call in range(case.get("calls", 1)):
         nodes[-1].backward()
         answer[f"grad{call}"] = [_number(n.grad) for n in nodes]

@@ -8,8 +8,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ..core import Value, zero_grad
 from ..data import moons
-from ..engine import Value, zero_grad
 
 __all__ = ["judge", "net_cases"]
 

@@ -22,7 +22,7 @@ class Task:
     file: str
     statement: str
     hints: tuple[str, ...]
-    time_limit: float = 10.0
+    time_limit: float = 5.0  # seconds; the model solution needs well under one
 
 
 TASKS: tuple[Task, ...] = (
@@ -59,7 +59,7 @@ TASKS: tuple[Task, ...] = (
             "Keep an explicit stack of (node, parents_done) pairs.",
             "Mark a node as seen the first time you meet it, or shared nodes appear twice.",
         ),
-        time_limit=20.0,
+        time_limit=10.0,
     ),
     Task(
         4,
@@ -117,6 +117,7 @@ TASKS: tuple[Task, ...] = (
             "Gradient descent goes down: p.data -= lr * p.grad.",
             "Leaves accumulate (task 5): zero the gradients before each backward().",
         ),
+        time_limit=10.0,
     ),
     Task(
         9,
