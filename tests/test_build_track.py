@@ -45,6 +45,13 @@ ENGINE_MISTAKES = [
     ),
     ("order", "    return order\n", "    return order[::-1]\n", 3, "wrong topological order"),
     (
+        "no local_grads",
+        "        self.local_grads = tuple(local_grads)  # d(self)/d(parent), one per parent\n",
+        "",
+        2,
+        "has no `local_grads`",
+    ),
+    (
         "missing term",
         '"*", (other.data, self.data))',
         '"*", (other.data,))',

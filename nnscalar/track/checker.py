@@ -177,6 +177,11 @@ def _locals(program: list, ref: Reference, got: dict[str, Any]) -> list[str]:
         if step[0] == "leaf":
             continue
         what = _show(program, i)
+        if got["local"][i] == "missing":
+            return [
+                f"{what}: the result has no `local_grads`; record d(result)/d(parent) for each "
+                "parent, as numbers, when the op runs (a closure such as _backward cannot be read)"
+            ]
         given = [float(x) if _is_float(x) else math.nan for x in got["local"][i].split()]
         expected = (
             [x for x in ref.local[i] if x is not None]

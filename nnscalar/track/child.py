@@ -123,7 +123,10 @@ def describe(nodes: list, names: dict[int, int] | None = None) -> dict[str, list
         out["op"].append(str(getattr(node, "op", "?"))[:40])
         parents = tuple(getattr(node, "parents", ()) or ())
         out["parents"].append(" ".join(str(index.get(id(p), "c")) for p in parents)[:_TEXT])
-        local = tuple(getattr(node, "local_grads", ()) or ())
+        if not hasattr(node, "local_grads"):
+            out["local"].append("missing")
+            continue
+        local = tuple(node.local_grads or ())
         out["local"].append(" ".join(repr(_number(x)) for x in local)[:_TEXT])
     return out
 
