@@ -108,7 +108,7 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         8,
-        "a loss and SGD that learn moons",
+        "a loss and SGD, trained on moons",
         "train.py",
         "`mse(predictions, targets)` is the mean of (prediction − target)²; `sgd_step(params, "
         "lr)` moves each parameter by −lr · grad; `train(model, xs, ys, steps, lr)` runs "
