@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .core import Value
 from .explain import number, steps
+from .foreign import as_value
 from .render import draw
 from .render.drawing import write_file
 
@@ -324,7 +325,7 @@ class StepPage:
     """
 
     def __init__(self, root: Value, title: str = "", tolerance: float = 0.01) -> None:
-        self.root = root
+        self.root = root = as_value(root)  # any Value-like graph: micrograd's, a student's own
         self.title = title
         self.tolerance = tolerance
         records = steps(root)  # one pass over one topological order

@@ -19,6 +19,7 @@ from .core import Value
 from .errors import DomainError, ParseError
 from .explain import BackwardStep, ForwardStep, number, replay, steps
 from .expr import parse
+from .foreign import as_value
 
 __all__ = ["Score", "Walkthrough", "agrees"]
 
@@ -62,6 +63,7 @@ class Walkthrough:
         # Text, not markup: a prompt shows names as they are, with no styling
         self.ask: Ask = ask or (lambda prompt: self.console.input(Text(prompt)))
         self.title = title
+        root = as_value(root)  # any Value-like graph: micrograd's, a student's own engine's
         records = steps(root)  # one pass over one topological order
         self.forward: list[ForwardStep] = records.forward
         self.steps: list[BackwardStep] = records.backward

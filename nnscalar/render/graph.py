@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..core import Value, topological_order
 from ..errors import ConfigError, RenderError, describe
+from ..foreign import as_value, is_value_like
 from ..ops import OPS, op_of, operands
 from . import dot
 from .colors import CONSTANT_COLOR, HIGHLIGHT, ROLE_COLORS, grad_color, grad_legend, role_legend
@@ -75,6 +76,7 @@ def draw(
     >>> draw(Value(2.0, label="x") * 3.0).dot.startswith("digraph")
     True
     """
+    root = as_value(root) if is_value_like(root) else root  # micrograd, a student's engine
     _check_options(root, rankdir, color_by, precision, max_nodes)
     order = topological_order(root)
     groups = neuron_groups(order) if cluster or collapse else {}
