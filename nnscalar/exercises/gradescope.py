@@ -12,10 +12,10 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..errors import ConfigError
 from ..files import write_atomic
 from .grading import Grade, _answer_files, grade_submission, results_json
@@ -58,7 +58,7 @@ def build_bundle(
     visibility: Mapping[int, str] | None = None,
     seeds_csv: str | Path | None = None,
     secret: str | None = None,
-    package: str = f"nnscalar=={__version__}",
+    package: str = f"nnscalar=={version('nnscalar')}",
     wheel: str | Path | None = None,
 ) -> Path:
     """Write the autograder zip: `setup.sh`, `run_autograder` and `config.json` (class seed,
