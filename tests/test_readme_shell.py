@@ -27,6 +27,10 @@ SKIPPED = {
     "make test": "runs this very suite",
     "csv:mydata.csv": "the reader's own data file",
     "grade submissions/": "the teacher's own folder of submissions",
+    "make site": "needs npm; tests/test_site_browser.py builds the site and serves it",
+    "http.server": "serves until stopped",
+    "pytest mygrad/": "the skeleton's tests fail until the student's work is done",
+    "check mygrad/": "as above; tests/test_build_track.py checks the skeleton and the solution",
 }
 
 
