@@ -9,11 +9,9 @@ fails with ImportError when the C extension was not built; `nnscalar.core` then 
 from __future__ import annotations
 
 import contextlib
-import math
-from collections.abc import Sequence
+from types import FunctionType
 
-from . import _checks, _core_c
-from ._checks import constant
+from . import _checks, _core_c, engine
 from ._core_c import (
     Value,
     is_grad_enabled,
@@ -61,37 +59,17 @@ class no_grad(contextlib.ContextDecorator):
         return no_grad()  # as a decorator, each call gets its own block
 
 
-def log_softmax(logits: Sequence[object]) -> list[Value]:
-    """log(softmax(logits)) as one node per entry, exact at any scale (as engine.log_softmax)."""
-    values = [x if isinstance(x, Value) else Value(constant(x, "log_softmax")) for x in logits]
-    if not values:
-        raise ShapeError("log_softmax needs at least one logit, got an empty list")
-    top = max([v.data for v in values])
-    shifted = [v.data - top for v in values]
-    log_total = math.log(math.fsum([math.exp(d) for d in shifted]))
-    probs = [math.exp(d - log_total) for d in shifted]
-    parents = tuple(values)
-    outputs = []
-    for k, d in enumerate(shifted):
-        local = tuple([(1.0 if i == k else 0.0) - p for i, p in enumerate(probs)])
-        outputs.append(_make_node(d - log_total, "log_softmax", parents, local, k))
-    return outputs
+def _as_here(function: FunctionType) -> FunctionType:
+    """engine.py's `function`, run with this core's Value and node maker: the same code serves
+    both cores (its other names, the checks and errors, are engine.py's own)."""
+    names = {**vars(engine), "Value": Value, "_node": _make_node, "__name__": __name__}
+    here = FunctionType(function.__code__, names, function.__name__, function.__defaults__)
+    here.__doc__, here.__module__ = function.__doc__, __name__
+    return here
 
 
-def custom_node(
-    data: float, op: str, parents: Sequence[Value], local_grads: Sequence[float], arg: object = None
-) -> Value:
-    """A node of an op you define: its value, its parents and d(node)/d(parent) for each."""
-    where = f"custom_node {op!r}"
-    if not isinstance(op, str) or not op:
-        raise NotANumberError(f"custom_node: op must be a non-empty str, got {op!r}")
-    parents = tuple(parents)
-    for p in parents:
-        if not isinstance(p, Value):
-            raise NotANumberError(f"{where}: parent {p!r} is not a Value")
-    local = tuple([_checks.number(x, where) for x in local_grads])
-    _checks.aligned(parents, local)
-    return _make_node(_checks.number(data, where), op, parents, local, arg)
+log_softmax = _as_here(engine.log_softmax)
+custom_node = _as_here(engine.custom_node)
 
 
 # --- pickling and copying: iterative, shared nodes kept shared ----------------------------------

@@ -255,6 +255,12 @@ class BackwardStep:
         """
         return tuple({term.parent: term for term in self.terms}.values())
 
+    @property
+    def second(self) -> str:
+        """The op's second derivative(s) from the op table, as a person writes it: for tanh
+        `−2·out·(1 − out²)`; "" for a custom op, which has none."""
+        return ops.pretty(ops.op_of(self.node).second)
+
 
 @dataclass(frozen=True)
 class Steps:

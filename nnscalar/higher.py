@@ -2,17 +2,17 @@
 differentiated again (second derivatives, Hessians, Newton's method).
 
 It walks the recorded graph child before parent, as `backward` does, but each local derivative
-is written with Value ops (the table `LOCAL` below, one entry per op of `nnscalar.ops`) instead of
-the number the engine stored. Only public Value ops are used, so it works on both cores.
-The second-derivative formulas the table implies are in `SECOND` (text, for readers and tests).
+is written with Value ops (each op record's `local` rule in `nnscalar.ops`, gathered in `LOCAL`)
+instead of the number the engine stored. Only public Value ops are used, so it works on both
+cores. The second-derivative formulas the rules imply are the records' `second` (`SECOND`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Union
 
+from . import ops
 from ._checks import number
 from .core import Operand, Value, no_grad, topological_order, vsum
 from .errors import NNScalarError, NotANumberError, ShapeError
@@ -22,126 +22,14 @@ __all__ = ["LOCAL", "SECOND", "grad", "hessian", "hvp"]
 
 Local = Union[Value, float]  # a local derivative: a Value (differentiable) or a constant
 
+LOCAL: ops.Derived[Callable[[Value], tuple[Local, ...]]] = ops.Derived(
+    lambda op: (op.name, op.local) if op.local is not None else None
+)
+"""Each op's local derivatives d(out)/d(parent), one per parent, as Values built from the node:
+the `local` rule of its record in `ops.OPS` (ops without one are left out)."""
 
-def _one_each(node: Value) -> tuple[Local, ...]:
-    return (1.0,) * len(node.parents)
-
-
-def _minus(node: Value) -> tuple[Local, ...]:  # a - b, or a - c (one parent)
-    return (1.0, -1.0) if len(node.parents) == 2 else (1.0,)
-
-
-def _times(node: Value) -> tuple[Local, ...]:  # a * b: (b, a); a * c: (c,)
-    if len(node.parents) == 2:
-        a, b = node.parents
-        return (b, a)
-    return (node.arg,)
-
-
-def _divide(node: Value) -> tuple[Local, ...]:  # a / b: (1/b, −out/b); a / c: (1/c,)
-    if len(node.parents) == 2:
-        b = node.parents[1]
-        return (1.0 / b, -node / b)
-    return (1.0 / node.arg,)
-
-
-def _power(node: Value) -> tuple[Local, ...]:  # a ** c: c·a^(c−1); a ** b: (b·a^(b−1), out·ln a)
-    a = node.parents[0]
-    if len(node.parents) == 1:
-        c = node.arg
-        if c == 1.0 or c == 0.0:
-            return (c,)  # the slope of a and of 1, constant everywhere
-        return (c * a ** (c - 1.0),)
-    b = node.parents[1]
-    if a.data > 0.0:
-        return (b * a ** (b - 1.0), node * a.log())
-    return (1.0 if b.data == 1.0 else 0.0, 0.0)  # 0 ** b, b >= 1: the engine's slopes
-
-
-def _rpow(node: Value) -> tuple[Local, ...]:  # c ** a: out·ln c
-    c = node.arg
-    return (node * math.log(c),) if c > 0.0 else (0.0,)
-
-
-def _wsum(node: Value) -> tuple[Local, ...]:  # Σ wᵢxᵢ + b: (x…, w of Value inputs…, 1)
-    given = node.arg
-    n = len(given)
-    weights = node.parents[:n]
-    w_of_values = [w for w, x in zip(weights, given) if isinstance(x, Value)]
-    return (*given, *w_of_values, 1.0)
-
-
-def _log_softmax(node: Value) -> tuple[Local, ...]:  # [i = k] − exp(aᵢ − (aₖ − out))
-    k = node.arg
-    a = node.parents
-    log_total = a[k] - node
-    return tuple([(1.0 if i == k else 0.0) - (ai - log_total).exp() for i, ai in enumerate(a)])
-
-
-def _sign(a: float) -> float:  # abs's slope, 0 at 0 as the engine's
-    return 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
-
-
-def _one(f: Callable[[Value], Local]) -> Callable[[Value], tuple[Local, ...]]:
-    return lambda node: (f(node),)
-
-
-LOCAL: dict[str, Callable[[Value], tuple[Local, ...]]] = {
-    "+": _one_each,
-    "-": _minus,
-    "*": _times,
-    "/": _divide,
-    "**": _power,
-    "rsub": _one(lambda node: -1.0),
-    "rdiv": _one(lambda node: -node / node.parents[0]),
-    "rpow": _rpow,
-    "neg": _one(lambda node: -1.0),
-    "abs": _one(lambda node: _sign(node.parents[0].data)),
-    "exp": _one(lambda node: node),
-    "log": _one(lambda node: 1.0 / node.parents[0]),
-    "sqrt": _one(lambda node: 0.5 / node),
-    "tanh": _one(lambda node: 1.0 - node * node),
-    "sigmoid": _one(lambda node: node * (1.0 - node)),
-    "relu": _one(lambda node: 1.0 if node.parents[0].data > 0.0 else 0.0),
-    "leaky_relu": _one(lambda node: 1.0 if node.parents[0].data > 0.0 else node.arg),
-    "elu": _one(lambda n: 1.0 if n.parents[0].data > 0.0 else n.arg * n.parents[0].exp()),
-    "softplus": _one(lambda node: node.parents[0].sigmoid()),
-    "sin": _one(lambda node: node.parents[0].cos()),
-    "cos": _one(lambda node: -node.parents[0].sin()),
-    "sum": _one_each,
-    "wsum": _wsum,
-    "log_softmax": _log_softmax,
-}
-"""Each op's local derivatives d(out)/d(parent), one per parent, as Values built from the node."""
-
-# d²(out)/d(operand)² (and the mixed one for two operands), as the table above implies.
-# The op table in nnscalar/ops.py is being refactored; these move there as a column after it.
-SECOND: dict[str, str] = {
-    "+": "0",
-    "-": "0",
-    "*": "d²/da² = 0, d²/da db = 1",
-    "/": "d²/da² = 0, d²/da db = -1 / b**2, d²/db² = 2 * a / b**3",
-    "**": "d²/da² = b * (b - 1) * a**(b - 2), d²/db² = out * log(a)**2",
-    "rsub": "0",
-    "rdiv": "2 * c / a**3",
-    "rpow": "out * log(c)**2",
-    "neg": "0",
-    "abs": "0 (a ≠ 0)",
-    "exp": "out",
-    "log": "-1 / a**2",
-    "sqrt": "-1 / (4 * out**3)",
-    "tanh": "-2 * out * (1 - out**2)",
-    "sigmoid": "out * (1 - out) * (1 - 2 * out)",
-    "relu": "0 (a ≠ 0)",
-    "leaky_relu": "0 (a ≠ 0)",
-    "elu": "0 if a > 0 else alpha * exp(a)",
-    "softplus": "sigmoid(a) * (1 - sigmoid(a))",
-    "sin": "-sin(a)",
-    "cos": "-cos(a)",
-    "sum": "0",
-    "wsum": "d²/dwᵢ dxᵢ = 1, others 0",
-    "log_softmax": "d²/daᵢ daⱼ = -pᵢ([i = j] - pⱼ)",
-}
+SECOND: ops.Derived[str] = ops.Derived(lambda op: (op.name, op.second) if op.second else None)
+"""d²(out)/d(operand)² (and the mixed ones), as text: the `second` of each record in `ops.OPS`."""
 
 
 def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = True) -> list[Value]:
@@ -159,28 +47,36 @@ def grad(output: Value, inputs: Value | Sequence[Value], create_graph: bool = Tr
         if not isinstance(x, Value):
             raise NotANumberError(f"grad: input {i} is {x!r}, expected a Value")
     order = topological_order(output)
+    rules = dict(LOCAL)  # read the op table once
     for node in order:
-        if node.parents and node.op not in LOCAL:
+        if node.parents and node.op not in rules:
+            kind = (
+                "an op-table record without a `local` rule"
+                if node.op in ops.OPS
+                else ("a custom op, whose derivative is only a number (its local_grads)")
+            )
             raise NNScalarError(
-                f"grad: {node.op!r} is a custom op, whose derivative is only a number (its"
-                f" local_grads); grad needs it as a formula. Ops it knows: {', '.join(LOCAL)}"
+                f"grad: {node.op!r} is {kind}; grad needs its derivative written with Value ops"
+                f" (`Op.local` in nnscalar.ops). Ops it knows: {', '.join(rules)}"
             )
     if create_graph:
-        adjoint = _adjoints(output, order)
+        adjoint = _adjoints(output, order, rules)
     else:
         with no_grad():
-            adjoint = _adjoints(output, order)
+            adjoint = _adjoints(output, order, rules)
     return [adjoint[x] if x in adjoint else Value(0.0) for x in inputs]
 
 
-def _adjoints(output: Value, order: list[Value]) -> dict[Value, Value]:
+def _adjoints(
+    output: Value, order: list[Value], rules: dict[str, Callable[[Value], tuple[Local, ...]]]
+) -> dict[Value, Value]:
     """d(output)/d(node) as a Value for each node output depends on (the chain rule, as Values)."""
     adjoint: dict[Value, Value] = {output: Value(1.0)}
     for node in reversed(order):  # children before parents: a node's adjoint is complete
         g = adjoint.get(node)
         if g is None or not node.parents:
             continue
-        for parent, local in zip(node.parents, LOCAL[node.op](node)):
+        for parent, local in zip(node.parents, rules[node.op](node)):
             if type(local) is float:
                 if local == 0.0:
                     continue

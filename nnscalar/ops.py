@@ -35,8 +35,8 @@ class Op:
     """One operation: how it is named, drawn, written, parsed and differentiated.
 
     Everything that lists ops (the parser's functions, the activations, the explainer's forms,
-    the renderer's a/b edge labels) reads this record, so adding an op is one record here plus
-    its engine method (or an `apply` built with `custom_node`).
+    the renderer's a/b edge labels, `higher.grad`) reads this record, so adding an op is one
+    record here plus its engine method (or an `apply` built with `custom_node`).
     """
 
     name: str  # the key stored in `Value.op`
@@ -54,6 +54,8 @@ class Op:
     activation: bool = False  # an elementwise activation a neuron can apply by name
     init: str = "glorot"  # a neuron's weight initialisation with it: "he" or "glorot"
     apply: Callable[..., Any] | None = None  # the engine part, when not a Value method
+    second: str = ""  # its second derivative(s) as text ("" : none known, as for a custom op)
+    local: Callable[[Any], tuple[Any, ...]] | None = None  # `higher.grad`'s rule (see `Local`)
 
 
 def _function(name: str, title: str, derivative: str, symbol: str = "", **more: Any) -> Op:
@@ -61,17 +63,148 @@ def _function(name: str, title: str, derivative: str, symbol: str = "", **more: 
     return Op(name, symbol or name, title, 1, (derivative,), spelling=name, **more)
 
 
+# --- the local rules `higher.grad` uses: a node's d(out)/d(parent), one per parent, written with
+# Value ops on the node (so they can be differentiated again), or a float where it is constant.
+
+
+def _one_each(node: Any) -> tuple[Any, ...]:
+    return (1.0,) * len(node.parents)
+
+
+def _minus(node: Any) -> tuple[Any, ...]:  # a - b, or a - c (one parent)
+    return (1.0, -1.0) if len(node.parents) == 2 else (1.0,)
+
+
+def _times(node: Any) -> tuple[Any, ...]:  # a * b: (b, a); a * c: (c,)
+    if len(node.parents) == 2:
+        a, b = node.parents
+        return (b, a)
+    return (node.arg,)
+
+
+def _divide(node: Any) -> tuple[Any, ...]:  # a / b: (1/b, −out/b); a / c: (1/c,)
+    if len(node.parents) == 2:
+        b = node.parents[1]
+        return (1.0 / b, -node / b)
+    return (1.0 / node.arg,)
+
+
+def _power(node: Any) -> tuple[Any, ...]:  # a ** c: c·a^(c−1); a ** b: (b·a^(b−1), out·ln a)
+    a = node.parents[0]
+    if len(node.parents) == 1:
+        c = node.arg
+        if c == 1.0 or c == 0.0:
+            return (c,)  # the slope of a and of 1, constant everywhere
+        return (c * a ** (c - 1.0),)
+    b = node.parents[1]
+    if a.data > 0.0:
+        return (b * a ** (b - 1.0), node * a.log())
+    return (1.0 if b.data == 1.0 else 0.0, 0.0)  # 0 ** b, b >= 1: the engine's slopes
+
+
+def _rpow(node: Any) -> tuple[Any, ...]:  # c ** a: out·ln c
+    c = node.arg
+    return (node * math.log(c),) if c > 0.0 else (0.0,)
+
+
+def _wsum(node: Any) -> tuple[Any, ...]:  # Σ wᵢxᵢ + b: (x…, w of Value inputs…, 1)
+    given = node.arg
+    weights = node.parents[: len(given)]
+    w_of_values = [w for w, x in zip(weights, given) if hasattr(x, "data")]
+    return (*given, *w_of_values, 1.0)
+
+
+def _log_softmax(node: Any) -> tuple[Any, ...]:  # [i = k] − exp(aᵢ − (aₖ − out))
+    k = node.arg
+    a = node.parents
+    log_total = a[k] - node
+    return tuple([(1.0 if i == k else 0.0) - (ai - log_total).exp() for i, ai in enumerate(a)])
+
+
+def _sign(a: float) -> float:  # abs's slope, 0 at 0 as the engine's
+    return 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
+
+
+def _one(f: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
+    return lambda node: (f(node),)
+
+
+def _a(node: Any) -> Any:  # the operand of a one-operand node
+    return node.parents[0]
+
+
 _HE: dict[str, Any] = {"activation": True, "init": "he"}  # the relu family: He initialisation
 _CONST_FIRST: dict[str, Any] = {"const_first": True, "ordered": True}
+_MINUS_ONE = _one(lambda node: -1.0)
+_STEP = _one(lambda node: 1.0 if _a(node).data > 0.0 else 0.0)
 
 _TABLE = [
-    Op("+", "+", "addition", 2, ("1", "1"), form="{pa} + {pb}"),
-    Op("-", "−", "subtraction", 2, ("1", "-1"), form="{pa} − {pb}", ordered=True),
-    Op("*", "×", "multiplication", 2, ("b", "a"), form="{pa}·{pb}"),
-    Op("/", "÷", "division", 2, ("1 / b", "-a / b**2"), form="{pa} / {pb}", ordered=True),
-    Op("**", "^", "power", 2, ("b * a**(b - 1)", "out * log(a)"), form="{pa}^{pb}", ordered=True),
-    Op("rsub", "−", "subtraction", 2, ("1", "-1"), **_CONST_FIRST, form="{pa} − {pb}"),
-    Op("rdiv", "÷", "division", 2, ("1 / b", "-a / b**2"), **_CONST_FIRST, form="{pa} / {pb}"),
+    Op("+", "+", "addition", 2, ("1", "1"), form="{pa} + {pb}", second="0", local=_one_each),
+    Op(
+        "-",
+        "−",
+        "subtraction",
+        2,
+        ("1", "-1"),
+        form="{pa} − {pb}",
+        ordered=True,
+        second="0",
+        local=_minus,
+    ),
+    Op(
+        "*",
+        "×",
+        "multiplication",
+        2,
+        ("b", "a"),
+        form="{pa}·{pb}",
+        second="d²/da² = 0, d²/da db = 1",
+        local=_times,
+    ),
+    Op(
+        "/",
+        "÷",
+        "division",
+        2,
+        ("1 / b", "-a / b**2"),
+        form="{pa} / {pb}",
+        ordered=True,
+        second="d²/da² = 0, d²/da db = -1 / b**2, d²/db² = 2 * a / b**3",
+        local=_divide,
+    ),
+    Op(
+        "**",
+        "^",
+        "power",
+        2,
+        ("b * a**(b - 1)", "out * log(a)"),
+        form="{pa}^{pb}",
+        ordered=True,
+        second="d²/da² = b * (b - 1) * a**(b - 2), d²/db² = out * log(a)**2",
+        local=_power,
+    ),
+    Op(
+        "rsub",
+        "−",
+        "subtraction",
+        2,
+        ("1", "-1"),
+        **_CONST_FIRST,
+        form="{pa} − {pb}",
+        second="0",
+        local=_MINUS_ONE,
+    ),
+    Op(
+        "rdiv",
+        "÷",
+        "division",
+        2,
+        ("1 / b", "-a / b**2"),
+        **_CONST_FIRST,
+        form="{pa} / {pb}",
+        second="2 * c / a**3",
+        local=_one(lambda node: -node / _a(node)),
+    ),
     Op(
         "rpow",
         "^",
@@ -80,12 +213,35 @@ _TABLE = [
         ("b * a**(b - 1)", "out * log(a)"),
         **_CONST_FIRST,
         form="{pa}^{pb}",
+        second="out * log(c)**2",
+        local=_rpow,
     ),
-    Op("neg", "−", "negation", 1, ("-1",), form="−{pa}"),
-    _function("exp", "exponential", "out"),
-    _function("log", "natural logarithm", "1 / a"),
-    _function("sqrt", "square root", "1 / (2 * out)", "√"),
-    _function("relu", "rectified linear unit", "1 if a > 0 else 0", "ReLU", **_HE),
+    Op("neg", "−", "negation", 1, ("-1",), form="−{pa}", second="0", local=_MINUS_ONE),
+    _function("exp", "exponential", "out", second="out", local=_one(lambda node: node)),
+    _function(
+        "log",
+        "natural logarithm",
+        "1 / a",
+        second="-1 / a**2",
+        local=_one(lambda node: 1.0 / _a(node)),
+    ),
+    _function(
+        "sqrt",
+        "square root",
+        "1 / (2 * out)",
+        "√",
+        second="-1 / (4 * out**3)",
+        local=_one(lambda node: 0.5 / node),
+    ),
+    _function(
+        "relu",
+        "rectified linear unit",
+        "1 if a > 0 else 0",
+        "ReLU",
+        **_HE,
+        second="0 (a ≠ 0)",
+        local=_STEP,
+    ),
     _function(
         "leaky_relu",
         "leaky ReLU",
@@ -94,6 +250,8 @@ _TABLE = [
         param="slope",
         default=0.01,
         **_HE,
+        second="0 (a ≠ 0)",
+        local=_one(lambda node: 1.0 if _a(node).data > 0.0 else node.arg),
     ),
     _function(
         "elu",
@@ -103,18 +261,66 @@ _TABLE = [
         param="alpha",
         default=1.0,
         **_HE,
+        second="0 if a > 0 else alpha * exp(a)",
+        local=_one(lambda n: 1.0 if _a(n).data > 0.0 else n.arg * _a(n).exp()),
     ),
-    _function("sigmoid", "sigmoid", "out * (1 - out)", "σ", activation=True),
-    _function("tanh", "hyperbolic tangent", "1 - out**2", activation=True),
-    _function("softplus", "softplus", "sigmoid(a)", activation=True),
-    _function("sin", "sine", "cos(a)"),
-    _function("cos", "cosine", "-sin(a)"),
-    _function("abs", "absolute value", "sign(a)", form="|{a}|", method="__abs__"),
-    Op("sum", "Σ", "sum", None, ("1",)),
+    _function(
+        "sigmoid",
+        "sigmoid",
+        "out * (1 - out)",
+        "σ",
+        activation=True,
+        second="out * (1 - out) * (1 - 2 * out)",
+        local=_one(lambda node: node * (1.0 - node)),
+    ),
+    _function(
+        "tanh",
+        "hyperbolic tangent",
+        "1 - out**2",
+        activation=True,
+        second="-2 * out * (1 - out**2)",
+        local=_one(lambda node: 1.0 - node * node),
+    ),
+    _function(
+        "softplus",
+        "softplus",
+        "sigmoid(a)",
+        activation=True,
+        second="sigmoid(a) * (1 - sigmoid(a))",
+        local=_one(lambda node: _a(node).sigmoid()),
+    ),
+    _function("sin", "sine", "cos(a)", second="-sin(a)", local=_one(lambda n: _a(n).cos())),
+    _function("cos", "cosine", "-sin(a)", second="-cos(a)", local=_one(lambda n: -_a(n).sin())),
+    _function(
+        "abs",
+        "absolute value",
+        "sign(a)",
+        form="|{a}|",
+        method="__abs__",
+        second="0 (a ≠ 0)",
+        local=_one(lambda node: _sign(_a(node).data)),
+    ),
+    Op("sum", "Σ", "sum", None, ("1",), second="0", local=_one_each),
     # The neuron's weighted input z = Σ wᵢxᵢ + b as one node; derivatives by role: w, x, b.
-    Op("wsum", "Σwx+b", "weighted input", None, ("x", "w", "1")),
+    Op(
+        "wsum",
+        "Σwx+b",
+        "weighted input",
+        None,
+        ("x", "w", "1"),
+        second="d²/dwᵢ dxᵢ = 1, others 0",
+        local=_wsum,
+    ),
     # One entry of log-softmax over a row of logits aᵢ: out = aₖ − log Σ exp(aᵢ).
-    Op("log_softmax", "log softmax", "log-softmax", None, ("[i == k] - exp(a - (ak - out))",)),
+    Op(
+        "log_softmax",
+        "log softmax",
+        "log-softmax",
+        None,
+        ("[i == k] - exp(a - (ak - out))",),
+        second="d²/daᵢ daⱼ = -pᵢ([i = j] - pⱼ)",
+        local=_log_softmax,
+    ),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}

@@ -24,7 +24,7 @@ from nnscalar import (
 )
 from nnscalar.errors import NNScalarError, NotANumberError, ShapeError
 from nnscalar.higher import LOCAL, SECOND
-from nnscalar.ops import OPS
+from nnscalar.ops import OPS, evaluate
 
 from .strategies import build, programs, run
 
@@ -143,6 +143,30 @@ def numeric_hessian(f, point, eps=1e-5):
 def test_every_op_has_a_local_rule_a_second_derivative_and_a_case():
     assert set(LOCAL) == set(OPS) == set(SECOND)
     assert {op for op, *_ in CASES} == set(OPS)
+
+
+# One-operand ops whose `second` text is a plain formula: the text gives the Hessian's number.
+SECOND_TEXT_CASES = [
+    (op, f, point)
+    for op, f, point, _ in CASES
+    if len(point) == 1 and "d²" not in SECOND[op] and "≠" not in SECOND[op]
+]
+
+
+@pytest.mark.parametrize(
+    ("op", "f", "point"),
+    SECOND_TEXT_CASES,
+    ids=[f"{c[0]}:{i}" for i, c in enumerate(SECOND_TEXT_CASES)],
+)
+def test_the_op_tables_second_derivative_text_gives_the_second_derivative(op, f, point):
+    (x,) = [Value(v) for v in point]
+    node = f(x)
+    assert node.op == op and node.parents == (x,)
+    record = OPS[op]
+    env = {"out": node.data, "a": point[0]}
+    if record.const_first or record.param:
+        env["c" if record.const_first else record.param] = node.arg
+    assert close(evaluate(SECOND[op], env), hessian(f, [point[0]])[0][0], 1e-12), SECOND[op]
 
 
 @pytest.mark.parametrize(("op", "f", "point", "expected"), CASES, ids=IDS)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from nnscalar import MLP, SGD, Neuron, Value, custom_node, draw, engine, losses, ops
+from nnscalar import MLP, SGD, Neuron, Value, custom_node, draw, engine, grad, losses, ops
 from nnscalar.activations import (
     ACTIVATIONS,
     engine_activation,
@@ -16,10 +16,11 @@ from nnscalar.activations import (
     initialisation,
     register_activation,
 )
-from nnscalar.errors import ConfigError, ParseError
+from nnscalar.errors import ConfigError, NNScalarError, ParseError
 from nnscalar.exercises.chainrule import describe_step
 from nnscalar.explain import backward_steps, forward_steps, steps
 from nnscalar.expr import FUNCTIONS, parse
+from nnscalar.higher import LOCAL, SECOND
 from nnscalar.nn import init_limit
 
 from .test_ops import BUILDERS
@@ -32,7 +33,16 @@ def _tan(x: Value) -> Value:
 
 
 TAN = ops.Op(
-    "tan", "tan", "tangent", 1, ("1 + out**2",), spelling="tan", activation=True, apply=_tan
+    "tan",
+    "tan",
+    "tangent",
+    1,
+    ("1 + out**2",),
+    spelling="tan",
+    activation=True,
+    apply=_tan,
+    second="2 * out * (1 + out**2)",
+    local=lambda node: (1.0 + node * node,),  # d tan/da = 1 + tan², written with Value ops
 )
 
 
@@ -70,9 +80,39 @@ def test_a_new_op_record_is_known_everywhere(tan_op: ops.Op) -> None:
     assert initialisation("tan") == "glorot"
 
 
+def test_a_new_op_record_is_differentiated_twice_by_its_local_rule(tan_op: ops.Op) -> None:
+    assert LOCAL["tan"] is TAN.local and SECOND["tan"] == "2 * out * (1 + out**2)"
+    x = Value(0.5, label="x")
+    out = _tan(x)
+    (slope,) = grad(out, x)
+    (curvature,) = grad(slope, x)
+    t = math.tan(0.5)
+    assert slope.data == 1 + t * t == 1.2984464104095248
+    assert curvature.data == 2 * t * (1 + t * t) == 1.4186890138709112
+    assert ops.evaluate(SECOND["tan"], {"out": t}) == curvature.data  # the text says the same
+    assert backward_steps(out)[0].second == "2·out·(1 + out²)"  # the explainer shows it
+
+
+def test_grad_refuses_a_record_without_a_local_rule_and_a_custom_op(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dataclasses
+
+    monkeypatch.setitem(ops.OPS, "tan", dataclasses.replace(TAN, local=None, second=""))
+    assert "tan" not in LOCAL and "tan" not in SECOND
+    x = Value(0.5)
+    with pytest.raises(NNScalarError, match="'tan' is an op-table record without a `local` rule"):
+        grad(_tan(x), x)
+    square = custom_node(0.25, "square", [x], [1.0])
+    with pytest.raises(NNScalarError, match="'square' is a custom op, whose derivative is only"):
+        grad(square, x)
+    assert backward_steps(square)[0].second == ""
+
+
 def test_the_new_op_leaves_no_trace(tan_op: ops.Op) -> None:
     del ops.OPS["tan"]  # as the fixture's teardown does
     assert "tan" not in FUNCTIONS and "tan" not in ACTIVATIONS
+    assert "tan" not in LOCAL and "tan" not in SECOND
     with pytest.raises(ParseError, match="unknown function 'tan'"):
         parse("tan(x)")
 
