@@ -50,6 +50,7 @@ def test_sections_follow_the_cheat_sheet_order():
         (11, "gradient-accumulation"),
         (12, "higher-derivatives"),
         (13, "forward-vs-reverse"),
+        (14, "tiny-transformer"),
     ]
 
 
@@ -240,6 +241,23 @@ def test_forward_and_reverse_mode_agree_with_opposite_pass_counts(results):
     ]
 
 
+def test_a_tiny_transformer_learns_six_names(results):
+    r = results["tiny-transformer"]
+    n = r.numbers
+    assert n["names"] == ["aaron", "abigail", "ada", "adam", "adrian", "aiden"]
+    assert n["uniform"] == math.log(12)
+    losses = n["losses"]
+    assert len(losses) == 12
+    assert all(b < a for a, b in itertools.pairwise(losses))
+    assert losses[0] > n["uniform"] > 1.0 > losses[-1]  # from worse than guessing to below 1 nat
+    assert lines(r) == [
+        "names ['aaron', 'abigail', 'ada', 'adam', 'adrian', 'aiden']: 12 tokens "
+        "'.abdegilmnor', 1108 parameters",
+        f"loss {losses[0]:.3f} → {losses[-1]:.3f} nats/letter in 12 steps "
+        "(uniform guess ln 12 = 2.485)",
+    ]
+
+
 def test_pictures_are_images_named_by_section(results):
     names = [p.name for r in results.values() for p in r.pictures]
     assert names == [
@@ -328,7 +346,7 @@ def _tour(*args, cwd):
 def test_cli_one_section_by_name(tmp_path):
     done = _tour("--section", "bias", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "5/13  Bias" in done.stdout
+    assert "5/14  Bias" in done.stdout
     assert "with bias:    tanh(0.8) = +0.6640" in done.stdout
     bad = _tour("--section", "99", cwd=tmp_path)
     assert bad.returncode == 1
@@ -339,13 +357,13 @@ def test_cli_html_and_pictures(tmp_path):
     done = _tour("--html", "tour.html", "--out", "pics", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     printed = done.stdout.splitlines()
-    assert printed[-1] == "wrote tour.html (13 sections)"
+    assert printed[-1] == "wrote tour.html (14 sections)"
     assert sorted(printed[:-1]) == sorted(f"pics/{p.name}" for p in (tmp_path / "pics").iterdir())
     assert len(printed) - 1 == 9
     page = (tmp_path / "tour.html").read_text()
     assert '<section id="gradient-accumulation">' in page
     assert page.endswith(
-        "</section>\n<p><b>That was the tour: thirteen concepts, each a few lines "
+        "</section>\n<p><b>That was the tour: fourteen concepts, each a few lines "
         "of nnscalar. Next, do backprop by hand (nnscalar step &quot;tanh(x*w + "
         "b)&quot; --set x=2,w=-3,b=6.88), try the exercises (nnscalar exercises "
         "list) or train a network and look at its pictures (nnscalar train)."
@@ -363,13 +381,13 @@ def test_cli_pages_in_a_terminal():
         encoding="utf-8",
         timeout=30,
     )
-    child.expect_exact("1/13")
+    child.expect_exact("1/14")
     child.expect_exact(PROMPT.strip())
     child.sendline("")
-    child.expect_exact("2/13")
+    child.expect_exact("2/14")
     child.expect_exact(PROMPT.strip())
     child.sendline("p")
-    child.expect_exact("1/13")
+    child.expect_exact("1/14")
     child.expect_exact(PROMPT.strip())
     child.sendline("q")
     child.expect(pexpect.EOF)
@@ -381,7 +399,7 @@ def test_cli_all_prints_every_section_and_picture_path(tmp_path):
     done = _tour("--all", "--out", "pics", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     for s in SECTIONS:
-        assert f"{s.number}/13  {s.title}" in done.stdout
+        assert f"{s.number}/14  {s.title}" in done.stdout
     saved = re.findall(r"picture: (\S+)", done.stdout)
     assert len(saved) == 9
     assert all((tmp_path / path).is_file() for path in saved)

@@ -1,4 +1,4 @@
-"""The thirteen sections of the concepts tour, in the cheat-sheet's order, as data.
+"""The fourteen sections of the concepts tour, in the cheat-sheet's order, as data.
 
 Each `code` string is exactly what runs (see `runner.run_section`) and what the terminal, the HTML
 page and the notebook show, so the three can never drift from each other or from the output.
@@ -581,9 +581,47 @@ FORWARD_REVERSE = Section(
     ),
 )
 
+TINY_TRANSFORMER = Section(
+    14,
+    "tiny-transformer",
+    "A tiny transformer",
+    "The same scalar `Value`s make a GPT: token and position embeddings, causal self-attention "
+    "(each letter looks back at the letters before it), an MLP block and a head that scores "
+    "every next letter (`nnscalar.transformer.TinyGPT`). Here a very small one memorizes six "
+    "names for a few Adam steps: its loss falls below the uniform guess ln(vocabulary). "
+    "`demos/tiny_gpt.py` trains a bigger one on the whole names list and samples new names.",
+    _code("""
+        import math
+
+        from nnscalar import optim
+        from nnscalar.transformer import CharTokenizer, TinyGPT, load_names
+
+        names = load_names()[:6]
+        tokenizer = CharTokenizer(names)
+        sequences = [tokenizer.encode(name) for name in names]  # ".ada." as ids
+        model = TinyGPT(tokenizer.vocab_size, block_size=max(map(len, names)) + 1,
+                        n_embd=8, n_head=2, n_layer=1, seed=0)
+        optimizer = optim.Adam(model.parameters(), lr=0.03)
+        uniform = math.log(tokenizer.vocab_size)
+        print(f"names {names}: {tokenizer.vocab_size} tokens {''.join(tokenizer.chars)!r}, "
+              f"{len(model.parameters())} parameters")
+
+        losses = []
+        for _ in range(12):
+            loss = model.loss(sequences)  # mean cross-entropy of every next letter
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.data)
+        print(f"loss {losses[0]:.3f} → {losses[-1]:.3f} nats/letter in {len(losses)} steps "
+              f"(uniform guess ln {tokenizer.vocab_size} = {uniform:.3f})")
+    """),
+    numbers=("names", "losses", "uniform"),
+)
+
 # The tour's last words: where a learner goes next
 CLOSING = (
-    "That was the tour: thirteen concepts, each a few lines of nnscalar. Next, do backprop by hand "
+    "That was the tour: fourteen concepts, each a few lines of nnscalar. Next, do backprop by hand "
     '(nnscalar step "tanh(x*w + b)" --set x=2,w=-3,b=6.88), try the exercises (nnscalar '
     "exercises list) or train a network and look at its pictures (nnscalar train)."
 )
@@ -602,4 +640,5 @@ SECTIONS: tuple[Section, ...] = (
     GRADIENT_ACCUMULATION,
     HIGHER_DERIVATIVES,
     FORWARD_REVERSE,
+    TINY_TRANSFORMER,
 )
