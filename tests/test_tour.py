@@ -48,6 +48,9 @@ def test_sections_follow_the_cheat_sheet_order():
         (9, "loss-functions"),
         (10, "optimization"),
         (11, "gradient-accumulation"),
+        (12, "higher-derivatives"),
+        (13, "forward-vs-reverse"),
+        (14, "tiny-transformer"),
     ]
 
 
@@ -189,6 +192,72 @@ def test_accumulated_step_equals_the_full_batch_step_with_less_memory(results):
     assert "by hand equals Trainer: True" in lines(r)
 
 
+def test_higher_derivatives_of_tanh_and_newtons_method(results):
+    r = results["higher-derivatives"]
+    n = r.numbers
+    t = math.tanh(0.5)
+    # tanh' = 1 − t², tanh'' = −2t(1 − t²), tanh''' = (1 − t²)(6t² − 2),
+    # tanh'''' = 8t(1 − t²)(2 − 3t²)
+    assert n["engine"] == pytest.approx(
+        [
+            t,
+            1 - t**2,
+            -2 * t * (1 - t**2),
+            (1 - t**2) * (6 * t**2 - 2),
+            8 * t * (1 - t**2) * (2 - 3 * t**2),
+        ],
+        abs=1e-12,
+    )
+    assert lines(r)[4] == "order 4 at 0.5: engine +3.9522195637, formula +3.9522195637"
+    newton = n["newton"]
+    assert len(newton) == 7 and newton[0] == 2.0
+    assert newton[1] == 1.5  # f'(2) = 21, f''(2) = 42: 2 − 21/42
+    root = newton[-1]
+    assert abs(4 * root**3 - 6 * root + 1) < 1e-12  # f'(x) = 4x³ − 6x + 1 vanishes
+    assert n["slope"].data == pytest.approx(4 * root**3 - 6 * root + 1, abs=1e-15)
+    assert n["curvature"].data == pytest.approx(12 * root**2 - 6, abs=1e-12)
+    errors = [abs(x - root) for x in newton[2:6]]
+    assert all(b < 2 * a * a for a, b in itertools.pairwise(errors))  # quadratic convergence
+    assert lines(r)[5:8] == [
+        "Newton step 1: x = 1.500000000000, f′ was +2.100e+01",
+        "Newton step 2: x = 1.238095238095, f′ was +5.500e+00",
+        "Newton step 3: x = 1.144277176659, f′ was +1.163e+00",
+    ]
+
+
+def test_forward_and_reverse_mode_agree_with_opposite_pass_counts(results):
+    r = results["forward-vs-reverse"]
+    n = r.numbers
+    point = [0.1 * i for i in range(20)]
+    assert n["reverse"] == pytest.approx([2 * p * math.cos(p * p) for p in point], abs=1e-15)
+    assert n["forward"] == n["reverse"]
+    assert (n["reverse_passes"], n["forward_passes"]) == (1, 20)
+    assert n["tangents"] == pytest.approx([k * math.cos(0.3 * k) for k in range(1, 21)], abs=1e-14)
+    assert n["backwards"] == n["tangents"]
+    assert (n["jvp_passes"], n["backward_passes"]) == (1, 20)
+    assert lines(r)[:2] == [
+        "20 inputs → 1 output: reverse 1 pass, forward 20 passes; largest difference 0.0e+00",
+        "1 input → 20 outputs: forward 1 pass, reverse 20 passes; largest difference 0.0e+00",
+    ]
+
+
+def test_a_tiny_transformer_learns_six_names(results):
+    r = results["tiny-transformer"]
+    n = r.numbers
+    assert n["names"] == ["aaron", "abigail", "ada", "adam", "adrian", "aiden"]
+    assert n["uniform"] == math.log(12)
+    losses = n["losses"]
+    assert len(losses) == 12
+    assert all(b < a for a, b in itertools.pairwise(losses))
+    assert losses[0] > n["uniform"] > 1.0 > losses[-1]  # from worse than guessing to below 1 nat
+    assert lines(r) == [
+        "names ['aaron', 'abigail', 'ada', 'adam', 'adrian', 'aiden']: 12 tokens "
+        "'.abdegilmnor', 1108 parameters",
+        f"loss {losses[0]:.3f} → {losses[-1]:.3f} nats/letter in 12 steps "
+        "(uniform guess ln 12 = 2.485)",
+    ]
+
+
 def test_pictures_are_images_named_by_section(results):
     names = [p.name for r in results.values() for p in r.pictures]
     assert names == [
@@ -200,6 +269,7 @@ def test_pictures_are_images_named_by_section(results):
         "09-loss-functions-picture",
         "10-optimization-picture",
         "11-gradient-accumulation-picture",
+        "12-higher-derivatives-picture",
     ]
     for r in results.values():
         for p in r.pictures:
@@ -221,7 +291,7 @@ def test_the_page_is_self_contained(results):
     assert not re.search(r"url\(|@import|<script|<link|<iframe", text)
     for s in SECTIONS:
         assert f'<section id="{s.name}">' in text
-    assert text.count('src="data:image/png;base64,') == 6
+    assert text.count('src="data:image/png;base64,') == 7
     assert text.count("<svg") == 2
     assert "<?xml" not in text
 
@@ -276,7 +346,7 @@ def _tour(*args, cwd):
 def test_cli_one_section_by_name(tmp_path):
     done = _tour("--section", "bias", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "5/11  Bias" in done.stdout
+    assert "5/14  Bias" in done.stdout
     assert "with bias:    tanh(0.8) = +0.6640" in done.stdout
     bad = _tour("--section", "99", cwd=tmp_path)
     assert bad.returncode == 1
@@ -287,13 +357,13 @@ def test_cli_html_and_pictures(tmp_path):
     done = _tour("--html", "tour.html", "--out", "pics", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     printed = done.stdout.splitlines()
-    assert printed[-1] == "wrote tour.html (11 sections)"
+    assert printed[-1] == "wrote tour.html (14 sections)"
     assert sorted(printed[:-1]) == sorted(f"pics/{p.name}" for p in (tmp_path / "pics").iterdir())
-    assert len(printed) - 1 == 8
+    assert len(printed) - 1 == 9
     page = (tmp_path / "tour.html").read_text()
     assert '<section id="gradient-accumulation">' in page
     assert page.endswith(
-        "</section>\n<p><b>That was the tour: eleven concepts, each a few lines "
+        "</section>\n<p><b>That was the tour: fourteen concepts, each a few lines "
         "of nnscalar. Next, do backprop by hand (nnscalar step &quot;tanh(x*w + "
         "b)&quot; --set x=2,w=-3,b=6.88), try the exercises (nnscalar exercises "
         "list) or train a network and look at its pictures (nnscalar train)."
@@ -311,13 +381,13 @@ def test_cli_pages_in_a_terminal():
         encoding="utf-8",
         timeout=30,
     )
-    child.expect_exact("1/11")
+    child.expect_exact("1/14")
     child.expect_exact(PROMPT.strip())
     child.sendline("")
-    child.expect_exact("2/11")
+    child.expect_exact("2/14")
     child.expect_exact(PROMPT.strip())
     child.sendline("p")
-    child.expect_exact("1/11")
+    child.expect_exact("1/14")
     child.expect_exact(PROMPT.strip())
     child.sendline("q")
     child.expect(pexpect.EOF)
@@ -329,7 +399,7 @@ def test_cli_all_prints_every_section_and_picture_path(tmp_path):
     done = _tour("--all", "--out", "pics", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     for s in SECTIONS:
-        assert f"{s.number}/11  {s.title}" in done.stdout
+        assert f"{s.number}/14  {s.title}" in done.stdout
     saved = re.findall(r"picture: (\S+)", done.stdout)
-    assert len(saved) == 8
+    assert len(saved) == 9
     assert all((tmp_path / path).is_file() for path in saved)

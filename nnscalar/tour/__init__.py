@@ -1,6 +1,6 @@
 """The concepts tour: every concept of the cheat-sheet as a few lines of nnscalar that run.
 
-`SECTIONS` holds the eleven sections as data; `run_section` runs one (the code shown is the code
+`SECTIONS` holds the fourteen sections as data; `run_section` runs one (the code shown is the code
 executed); `page` shows them in a terminal and `build_page` writes them as one HTML file.
 """
 

@@ -26,6 +26,7 @@ __all__ = [
     "accumulation_timeline",
     "activation_curves",
     "as_picture",
+    "derivative_curves",
     "fitted_lines",
     "loss_curves",
     "loss_history",
@@ -216,6 +217,27 @@ def optimizer_paths(
     ax.set_title("optimizers on the same loss surface")
     ax.legend(fontsize=8, loc="lower right")
     return Picture("optimizers", "optimizer paths on a 2-D loss surface", png=_png(fig))
+
+
+def derivative_curves(
+    xs: Sequence[float], curves: Sequence[Sequence[float]], name: str = "tanh x"
+) -> Picture:
+    """A function (curves[0]) and its derivatives of order 1, 2, … (curves[1:]) over xs."""
+    fig = Figure(figsize=(7.0, 4.0), dpi=_DPI, layout="constrained")
+    ax = fig.add_subplot()
+    ax.axhline(0.0, color="0.7", lw=0.8)
+    ax.axvline(0.0, color="0.7", lw=0.8)
+    for k, (ys, color) in enumerate(zip(curves, _PATH_COLORS)):
+        label = name if k == 0 else f"order {k}: f" + "'" * k
+        ax.plot(xs, ys, color=color, lw=2.2 if k == 0 else 1.4, label=label)
+    ax.set_ylim(-5.0, 5.0)
+    ax.set_xlabel("x")
+    ax.set_title(
+        f"{name} and its first {len(curves) - 1} derivatives, each nnscalar.grad of the last"
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return Picture("derivatives", "a function and its higher derivatives", png=_png(fig))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The eleven sections of the concepts tour, in the cheat-sheet's order, as data.
+"""The fourteen sections of the concepts tour, in the cheat-sheet's order, as data.
 
 Each `code` string is exactly what runs (see `runner.run_section`) and what the terminal, the HTML
 page and the notebook show, so the three can never drift from each other or from the output.
@@ -458,9 +458,170 @@ GRADIENT_ACCUMULATION = Section(
     captions=("forward and backward per mini-batch, the gradient summing up, one update",),
 )
 
+HIGHER_DERIVATIVES = Section(
+    12,
+    "higher-derivatives",
+    "Higher derivatives",
+    "`backward()` leaves each gradient as a plain number. `nnscalar.grad(out, x, "
+    "create_graph=True)` builds d(out)/dx as a new graph of Values instead, so it can be "
+    "differentiated again: the derivative of the derivative. Here the engine computes tanh's first "
+    "four derivatives (checked against their formulas in t = tanh x), and then Newton's method "
+    "finds a minimum of f(x) = x⁴ − 3x² + x with both f′ and f″ from the engine: "
+    "x ← x − f′(x)/f″(x), the number of correct digits doubling each step.",
+    _code("""
+        import math
+
+        from nnscalar import Value, grad
+        from nnscalar.tour.pictures import derivative_curves
+
+
+        def derivatives(x0, orders=4):
+            x = Value(x0, label="x")
+            d = [x.tanh()]
+            for _ in range(orders):
+                (dx,) = grad(d[-1], x, create_graph=True)  # a Value with a graph: differentiate it
+                d.append(dx)
+            return [v.data for v in d]
+
+        engine = derivatives(0.5)
+        t = math.tanh(0.5)
+        formulas = [t, 1 - t**2, -2 * t * (1 - t**2), (1 - t**2) * (6 * t**2 - 2),
+                    8 * t * (1 - t**2) * (2 - 3 * t**2)]
+        for order, (a, b) in enumerate(zip(engine, formulas)):
+            print(f"order {order} at 0.5: engine {a:+.10f}, formula {b:+.10f}")
+
+        xs = [-4.0 + 8.0 * i / 160 for i in range(161)]
+        curves = list(zip(*[derivatives(x0) for x0 in xs]))
+
+        def f(x):
+            return x**4 - 3 * x**2 + x
+
+        x = Value(2.0, label="x")
+        newton = [x.data]
+        for step in range(6):
+            (df,) = grad(f(x), x, create_graph=True)
+            (d2f,) = grad(df, x)
+            x = Value(x.data - df.data / d2f.data, label="x")
+            newton.append(x.data)
+            print(f"Newton step {step + 1}: x = {x.data:.12f}, f′ was {df.data:+.3e}")
+        (slope,) = grad(f(x), x, create_graph=True)
+        (curvature,) = grad(slope, x)
+        print(f"at x = {x.data:.12f}: f′ = {slope.data:+.1e}, f″ = {curvature.data:.4f} > 0: "
+              "a minimum")
+        picture = derivative_curves(xs, curves)
+    """),
+    numbers=("engine", "formulas", "newton", "slope", "curvature"),
+    pictures=("picture",),
+    captions=("tanh and its first four derivatives, each nnscalar.grad of the one before",),
+)
+
+FORWARD_REVERSE = Section(
+    13,
+    "forward-vs-reverse",
+    "Forward vs reverse mode",
+    "Two ways to apply the chain rule. Reverse mode (`backward()`) pulls one output's gradient "
+    "back to *all* inputs in one pass; forward mode (`nnscalar.jvp`) pushes one input direction "
+    "forward to *all* outputs in one pass. So for many inputs and one output (a loss over "
+    "weights) reverse needs 1 pass and forward one per input; for one input and many outputs it "
+    "is the other way round. Both give the same derivatives.",
+    _code("""
+        import math
+
+        from nnscalar import Value, jvp, vsum
+
+        n = 20
+
+        # Many inputs, one output: f(x₁…xₙ) = Σ sin(xᵢ²). The gradient has n entries.
+        def f(*xs):
+            return vsum([(xi * xi).sin() for xi in xs])
+
+        point = [0.1 * i for i in range(n)]
+        inputs = [Value(p) for p in point]
+        f(*inputs).backward()
+        reverse = [xi.grad for xi in inputs]
+        reverse_passes = 1
+        forward, forward_passes = [], 0
+        for j in range(n):  # forward mode: one pass per input direction eⱼ
+            _, slope = jvp(f, point, [1.0 if i == j else 0.0 for i in range(n)])
+            forward.append(slope)
+            forward_passes += 1
+        many_in = max(abs(a - b) for a, b in zip(reverse, forward))
+        print(f"{n} inputs → 1 output: reverse {reverse_passes} pass, forward {forward_passes} "
+              f"passes; largest difference {many_in:.1e}")
+
+        # One input, many outputs: g(t) = [sin(1·t), sin(2·t), …, sin(n·t)].
+        def g(t):
+            return [(k * t).sin() for k in range(1, n + 1)]
+
+        _, tangents = jvp(g, [0.3], [1.0])  # forward mode: every output's slope in one pass
+        jvp_passes = 1
+        t = Value(0.3)
+        backwards, backward_passes = [], 0
+        for y in g(t):  # reverse mode: one backward pass per output
+            t.grad = 0.0
+            y.backward()
+            backwards.append(t.grad)
+            backward_passes += 1
+        many_out = max(abs(a - b) for a, b in zip(tangents, backwards))
+        exact = max(abs(a - k * math.cos(0.3 * k)) for k, a in enumerate(tangents, start=1))
+        print(f"1 input → {n} outputs: forward {jvp_passes} pass, reverse {backward_passes} "
+              f"passes; largest difference {many_out:.1e}")
+        print(f"d sin(kt)/dt = k·cos(kt): forward mode is off by at most {exact:.1e}")
+    """),
+    numbers=(
+        "reverse",
+        "forward",
+        "reverse_passes",
+        "forward_passes",
+        "tangents",
+        "backwards",
+        "jvp_passes",
+        "backward_passes",
+        "exact",
+    ),
+)
+
+TINY_TRANSFORMER = Section(
+    14,
+    "tiny-transformer",
+    "A tiny transformer",
+    "The same scalar `Value`s make a GPT: token and position embeddings, causal self-attention "
+    "(each letter looks back at the letters before it), an MLP block and a head that scores "
+    "every next letter (`nnscalar.transformer.TinyGPT`). Here a very small one memorizes six "
+    "names for a few Adam steps: its loss falls below the uniform guess ln(vocabulary). "
+    "`demos/tiny_gpt.py` trains a bigger one on the whole names list and samples new names.",
+    _code("""
+        import math
+
+        from nnscalar import optim
+        from nnscalar.transformer import CharTokenizer, TinyGPT, load_names
+
+        names = load_names()[:6]
+        tokenizer = CharTokenizer(names)
+        sequences = [tokenizer.encode(name) for name in names]  # ".ada." as ids
+        model = TinyGPT(tokenizer.vocab_size, block_size=max(map(len, names)) + 1,
+                        n_embd=8, n_head=2, n_layer=1, seed=0)
+        optimizer = optim.Adam(model.parameters(), lr=0.03)
+        uniform = math.log(tokenizer.vocab_size)
+        print(f"names {names}: {tokenizer.vocab_size} tokens {''.join(tokenizer.chars)!r}, "
+              f"{len(model.parameters())} parameters")
+
+        losses = []
+        for _ in range(12):
+            loss = model.loss(sequences)  # mean cross-entropy of every next letter
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.data)
+        print(f"loss {losses[0]:.3f} → {losses[-1]:.3f} nats/letter in {len(losses)} steps "
+              f"(uniform guess ln {tokenizer.vocab_size} = {uniform:.3f})")
+    """),
+    numbers=("names", "losses", "uniform"),
+)
+
 # The tour's last words: where a learner goes next
 CLOSING = (
-    "That was the tour: eleven concepts, each a few lines of nnscalar. Next, do backprop by hand "
+    "That was the tour: fourteen concepts, each a few lines of nnscalar. Next, do backprop by hand "
     '(nnscalar step "tanh(x*w + b)" --set x=2,w=-3,b=6.88), try the exercises (nnscalar '
     "exercises list) or train a network and look at its pictures (nnscalar train)."
 )
@@ -477,4 +638,7 @@ SECTIONS: tuple[Section, ...] = (
     LOSS_FUNCTIONS,
     OPTIMIZATION,
     GRADIENT_ACCUMULATION,
+    HIGHER_DERIVATIVES,
+    FORWARD_REVERSE,
+    TINY_TRANSFORMER,
 )
