@@ -129,3 +129,6 @@ def _parameters_in(name: str, item: Any) -> Iterator[tuple[str, Value]]:
     elif isinstance(item, (list, tuple)):
         for i, x in enumerate(item):
             yield from _parameters_in(f"{name}.{i}", x)
+    elif isinstance(item, dict):
+        for key, x in item.items():
+            yield from _parameters_in(f"{name}.{key}", x)

@@ -15,6 +15,7 @@ from importlib import resources
 
 from .core import Value, log_softmax, no_grad, vsum, weighted_sum, weighted_sums
 from .errors import ConfigError, ShapeError
+from .module import Module
 
 __all__ = ["CharTokenizer", "TinyGPT", "load_names", "unigram_loss"]
 
@@ -62,7 +63,7 @@ def unigram_loss(words: Sequence[str]) -> float:
     return -math.fsum(n / total * math.log(n / total) for n in counts.values())
 
 
-class TinyGPT:
+class TinyGPT(Module):
     """A GPT with `n_layer` blocks of `n_head`-head attention and an MLP, width `n_embd`."""
 
     def __init__(
@@ -107,13 +108,6 @@ class TinyGPT:
         ]
         self.head = linear(d, vocab_size)
         self._zero = Value(0.0)  # the bias of the attention's dot products (not a parameter)
-
-    def parameters(self) -> list[Value]:
-        params = [v for row in (*self.wte, *self.wpe) for v in row]
-        for linear in [*[lin for b in self.blocks for lin in b.values()], self.head]:
-            for weights, bias in linear:
-                params += [*weights, bias]
-        return params
 
     def logits(self, tokens: Sequence[int]) -> list[list[Value]]:
         """The next-token logits at every position of `tokens` (attending to earlier ones)."""
