@@ -10,16 +10,9 @@ import pytest
 from nnscalar.exercises import all_exercises
 from nnscalar.exercises.worksheet import answer_key_markdown, write_worksheets
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .conftest import CHROMIUM
+from .conftest import CHROMIUM_ARGS as ARGS
+
 ITEMS = list(enumerate(all_exercises(), start=1))
 
 

@@ -22,16 +22,8 @@ import pytest
 from nnscalar.site.build import SiteError, build_site, default_cache, npm_packages
 from nnscalar.site.playground import Config, Playground
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .conftest import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOT_MS = 120_000  # Pyodide's first start on a busy 2-core machine
 
