@@ -126,8 +126,8 @@ def test_every_picture_that_colours_a_sign_has_the_one_legend():
     # the network's and the neuron's legends draw a line in each of the edges' colours
     for name in ("network", "compact network", "neuron"):
         legend = _legend(pictures[name])
-        assert '<font color="#2166ac"><b>━━━</b></font> weight &gt; 0' in legend, name
-        assert '<font color="#d6604d"><b>━━━</b></font> weight &lt; 0' in legend, name
+        assert '<font color="#2166ac"><b>———</b></font>&#160;&#160; weight &gt; 0' in legend, name
+        assert '<font color="#d6604d"><b>———</b></font>&#160;&#160; weight &lt; 0' in legend, name
 
 
 def test_a_big_network_is_drawn_compact_and_landscape():

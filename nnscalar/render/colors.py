@@ -90,7 +90,7 @@ def grad_legend(largest: float, precision: int) -> str:
 def sign_legend(subject: str, notes: tuple[str, ...] = (), **attrs: object) -> str:
     """A DOT node statement: a line in each sign colour for `subject` ("weight"), then notes."""
     rows: list[tuple[str, str | None]] = [
-        (f'<font color="{color}"><b>━━━</b></font> {dot.html(subject)} {sign}', None)
+        (f'<font color="{color}"><b>———</b></font>&#160;&#160; {dot.html(subject)} {sign}', None)
         for color, sign in ((POSITIVE_HEX, "&gt; 0"), (NEGATIVE_HEX, "&lt; 0"))
     ]
     rows += [(dot.html(note), None) for note in notes]
