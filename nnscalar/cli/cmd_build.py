@@ -11,6 +11,7 @@ from rich.markup import escape
 from ..exercises import seed_of
 from ..render import draw
 from ..track import TASKS, check, start
+from ..track.submission import stated_seed
 
 EPILOG = """examples:
   nnscalar build start --out mygrad/            the skeleton: TODOs, tests/, README.md
@@ -42,7 +43,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     grade.add_argument(
         "--task", type=int, action="append", default=[], metavar="N", help="only task N"
     )
-    grade.add_argument("--seed", default="1", help="the student's seed (as given to start)")
+    grade.add_argument(
+        "--seed",
+        default=None,
+        help="the student's seed (default: the one the package's README.md states, else 1)",
+    )
     grade.add_argument(
         "--graphs",
         metavar="DIR",
@@ -65,8 +70,9 @@ def run_start(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """Check the package; print each task's result; 0 only when all passed."""
-    results = check(args.package, args.task, seed_of(args.seed), args.isolation)
     console = Console(highlight=False)
+    seed = seed_of(args.seed) if args.seed is not None else _stated_seed(args.package, console)
+    results = check(args.package, args.task, seed, args.isolation)
     for result in results:
         color = "green" if result.passed else "red"
         mark = "passed" if result.passed else "FAILED"
@@ -83,3 +89,17 @@ def run_check(args: argparse.Namespace) -> int:
     passed = sum(r.passed for r in results)
     console.print(f"{passed}/{len(results)} tasks passed (of {len(TASKS)} in the track).")
     return 0 if passed == len(results) else 1
+
+
+def _stated_seed(package: str, console: Console) -> int:
+    """The seed the package's README states (said aloud), else 1."""
+    readme = Path(package) / "README.md"
+    try:
+        stated = stated_seed(readme.read_text(encoding="utf-8")[:4000])
+    except (OSError, UnicodeDecodeError):
+        stated = None
+    if stated is None:
+        console.print("[dim]seed 1 (no --seed, and no README.md stating one)[/]")
+        return 1
+    console.print(f"[dim]seed {stated}, as {escape(str(readme))} states[/]")
+    return stated

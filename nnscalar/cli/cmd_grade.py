@@ -20,12 +20,14 @@ from ..exercises.junit import write_junit
 from ..exercises.sandbox import MAX_TIME, stop_all
 from ..exercises.seeds import read_seeds
 from ..exercises.variants import read_course_secret
+from ._track_grading import run_track, wants_track
 from .cmd_train import positive
 from .cmd_worksheet import add_path_argument, select
 
 EPILOG = """examples:
   nnscalar grade submissions/ --seeds handout/seeds.csv --out grades/
   nnscalar grade submissions/ --seed-from-name --seed 2024 --out grades/
+  nnscalar grade --track packages/ --seeds seeds.csv --course-secret course.secret
 Each student's seed comes from seeds.csv (folder names matched forgivingly: Alice,
 alice_submission), else from --seed and their folder's name (--seed-from-name), else --seed for
 everyone, and is checked against the seed their files state ("(seed N)" headers, the notebook's
@@ -36,7 +38,9 @@ submissions/ holds a folder per student (named by their id) with the answer file
 worksheet (NN-....txt / NN-....py) or their notebook, or <id>.ipynb files. Writes
 grades/grades.csv, grades/<folder>/results.json (Gradescope's format) and grades/folders.csv,
 readable by you only. Student code runs under bubblewrap (apt-get install bubblewrap): without
-it grading refuses unless --no-isolation; in a per-submission container: --isolation container."""
+it grading refuses unless --no-isolation; in a per-submission container: --isolation container.
+--track: each student's build-track package (the folder `nnscalar build start` wrote, one folder
+down, or zipped) is checked by `build check`'s hidden checks; grades.csv has a column per task."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -97,6 +101,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="the course secret file the worksheets were written with (graded variants)",
     )
+    parser.add_argument(
+        "--track",
+        action="store_true",
+        help="grade build-track packages (one folder or zip per student; picked by itself when "
+        "every submission holds an engine.py)",
+    )
+    parser.add_argument(
+        "--tasks", default="", metavar="LIST", help="with --track: which tasks, e.g. 1-5 (all)"
+    )
     add_path_argument(parser)
     parser.set_defaults(run=run)
 
@@ -119,6 +132,8 @@ def _children_die_with_us() -> Iterator[None]:
 
 def run(args: argparse.Namespace) -> int:
     """Grade, write the files and print the table."""
+    if wants_track(args):
+        return run_track(args)
     exercises = all_exercises(args.path)
     items = [(n, exercises[n - 1]) for n in select(args.exercises, len(exercises))]
     console = Console()

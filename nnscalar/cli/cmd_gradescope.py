@@ -10,6 +10,8 @@ from ..errors import ConfigError
 from ..exercises import all_exercises, seed_of
 from ..exercises.gradescope import IDENTITIES, VISIBILITIES, build_bundle, run_autograder
 from ..exercises.variants import read_course_secret
+from ..track.tasks import TASKS
+from ._track_grading import tasks_option
 from .cmd_worksheet import select
 
 EPILOG = """examples:
@@ -18,7 +20,10 @@ EPILOG = """examples:
       --hidden 13 --after-due-date 11,12 --out autograder.zip
 Upload autograder.zip as a Gradescope "zip file upload" autograder. Students hand in the answer
 files of their worksheet (NN-....txt / .py) or its notebook; each one's seed is derived as the
-worksheets did (class seed and id, checked against seeds.csv and the files' (seed N) lines)."""
+worksheets did (class seed and id, checked against seeds.csv and the files' (seed N) lines).
+  nnscalar gradescope build --track --seed 2024 --course-secret course.secret --out autograder.zip
+grades the build track instead: students hand in their package (the folder `nnscalar build start`
+wrote, its files, or a zip of it); one test per task, the diagnosis as its output."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--package", default=None, help="what setup.sh installs (default: this nnscalar version)"
     )
     build.add_argument("--wheel", metavar="WHL", help="bundle this nnscalar wheel and install it")
+    build.add_argument(
+        "--track",
+        action="store_true",
+        help="grade build-track packages (one test per task) instead of worksheet answers",
+    )
+    build.add_argument("--tasks", default="", metavar="LIST", help="with --track: e.g. 1-5 (all)")
     build.set_defaults(run=_build)
     run = actions.add_parser("run", help="grade /autograder/submission (inside Gradescope)")
     run.add_argument("--root", default="/autograder", help="Gradescope's folder (/autograder)")
@@ -61,25 +72,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    count = len(all_exercises())
-    numbers = select(args.exercises, count)
+    if args.track and args.exercises.strip():
+        raise ConfigError("--exercises is for worksheet answers; with --track give --tasks")
+    count = len(TASKS) if args.track else len(all_exercises())
+    numbers = tasks_option(args.tasks) if args.track else select(args.exercises, count)
     visibility: dict[int, str] = {}
     for option, shown in ((args.hidden, "hidden"), (args.after_due_date, "after_due_date")):
         for number in select(option, count) if option.strip() else []:
             if number not in numbers:
-                raise ConfigError(f"exercise {number} is not in --exercises")
+                what = "task" if args.track else "exercise"
+                given = "--tasks" if args.track else "--exercises"
+                raise ConfigError(f"{what} {number} is not in {given}")
             visibility[number] = shown
     assert set(visibility.values()) <= set(VISIBILITIES)
     extra = {"package": args.package} if args.package else {}
     path = build_bundle(
         args.out,
         seed_of(args.seed),
-        numbers,
+        [] if args.track else numbers,
         identity=args.student_id,
         visibility=visibility,
         seeds_csv=args.seeds,
         secret=read_course_secret(args.course_secret) if args.course_secret else None,
         wheel=args.wheel,
+        track=numbers if args.track else (),
         **extra,
     )
     Console().print(f"Wrote {path}: upload it as the assignment's autograder.")

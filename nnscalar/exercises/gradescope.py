@@ -60,10 +60,12 @@ def build_bundle(
     secret: str | None = None,
     package: str = f"nnscalar=={version('nnscalar')}",
     wheel: str | Path | None = None,
+    track: Sequence[int] = (),
 ) -> Path:
     """Write the autograder zip: `setup.sh`, `run_autograder` and `config.json` (class seed,
     exercises, how a student's id is read, each test's visibility), plus `seeds.csv`, the
-    course secret and a wheel of nnscalar when given."""
+    course secret and a wheel of nnscalar when given. With `track` (task numbers) it grades the
+    build track's packages instead of worksheet answers: one test per task."""
     if identity not in IDENTITIES:
         raise ConfigError(f"--student-id {identity!r}: use one of {', '.join(IDENTITIES)}")
     for number, shown in (visibility or {}).items():
@@ -79,6 +81,8 @@ def build_bundle(
         "seeds": "seeds.csv" if seeds_csv else None,
         "secret": "course.secret" if secret else None,
     }
+    if track:
+        config["track"] = list(track)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         _add(bundle, "setup.sh", _SETUP.format(package=package), 0o755)
@@ -136,6 +140,10 @@ def _grade(base: Path, limits: Limits) -> dict:
     config = json.loads((source / "config.json").read_text(encoding="utf-8"))
     metadata = json.loads((base / "submission_metadata.json").read_text(encoding="utf-8"))
     student = _student(metadata, config["identity"])
+    if config.get("track"):
+        from ..track.grading import grade_autograder
+
+        return grade_autograder(base, student, config, limits)
     exercises = all_exercises()
     items = [(n, exercises[n - 1]) for n in config["exercises"]]
     table = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from ..foreign import as_value
 from .netcheck import judge as judge_net
 from .tasks import TASKS, Task, cases
 
-__all__ = ["TaskResult", "check", "read_package", "reference"]
+__all__ = ["TaskResult", "check", "check_sources", "read_package", "reference"]
 
 PROBES = Path(__file__).resolve().parent / "probes"
 MAX_FILE_BYTES = 200_000
@@ -401,7 +401,18 @@ def check(
     isolation: str = "auto",
 ) -> list[TaskResult]:
     """Check the student's package in `folder`: one result per task (all tasks by default)."""
-    files = read_package(folder)
+    return check_sources(read_package(folder), tasks, seed, Limits(isolation=isolation))
+
+
+def check_sources(
+    files: dict[str, str],
+    tasks: Sequence[int] = (),
+    seed: int = 1,
+    limits: Limits | None = None,
+) -> list[TaskResult]:
+    """Check a package given as its sources (file name → text, `__init__.py` and `engine.py`
+    among them): one result per task. `limits` default: 1 GB, each task's own time limit."""
+    limits = limits or Limits()
     chosen = [t for t in TASKS if not tasks or t.number in tasks]
     for number in tasks:
         if not any(t.number == number for t in TASKS):
@@ -417,7 +428,7 @@ def check(
         )
         for t, c in zip(chosen, all_cases)
     ]
-    outcomes = run_jobs(jobs, Limits(isolation=isolation, memory_mb=1024), [PROBES])
+    outcomes = run_jobs(jobs, replace(limits, memory_mb=max(limits.memory_mb, 1024)), [PROBES])
     return [_result(t, c, o) for t, c, o in zip(chosen, all_cases, outcomes)]
 
 

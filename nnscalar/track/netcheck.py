@@ -10,6 +10,7 @@ from typing import Any
 
 from ..core import Value, zero_grad
 from ..data import moons
+from .variants import track_rng
 
 __all__ = ["judge", "net_cases"]
 
@@ -29,7 +30,7 @@ def _params(rng: random.Random, shape: list) -> list[float]:
 
 def net_cases(task: int, seed: int) -> list[dict]:
     """The hidden cases of task 6, 7, 8 or 9 for the student's seed."""
-    rng = random.Random(f"build-track/{task}/{seed}")
+    rng = track_rng(str(task), seed)
     if task == 6:
         shapes = [["neuron", 3, "tanh"], ["neuron", 4, "relu"], ["neuron", 2, "linear"]]
         return [

@@ -10,6 +10,8 @@ import math
 import random
 from dataclasses import dataclass
 
+from .variants import track_rng
+
 __all__ = ["TASKS", "Task", "cases", "random_program"]
 
 
@@ -217,7 +219,7 @@ def random_program(rng: random.Random, ops: tuple[str, ...], size: int) -> list[
 def cases(task: int, seed: int) -> list[dict]:
     """The hidden check's cases of `task` for the student whose seed is `seed`."""
     if task == 10:
-        rng = random.Random(f"build-track/10/{seed}")
+        rng = track_rng("10", seed)
         programs = [random_program(rng, _OPS[2], size) for size in (4, 8)]
         x = round(rng.uniform(0.5, 2.0), 2)
         return [{"kind": "gradcheck", "program": p, "x": x} for p in programs]
@@ -225,7 +227,7 @@ def cases(task: int, seed: int) -> list[dict]:
         from .netcheck import net_cases
 
         return net_cases(task, seed)
-    rng = random.Random(f"build-track/{task}/{seed}")
+    rng = track_rng(str(task), seed)
     ops = _OPS.get(task, _OPS[2])
     programs = [random_program(rng, ops, size) for size in (3, 6, 10, 14)]
     if task >= 2:  # every op at least once, whatever the random draws gave
