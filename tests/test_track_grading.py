@@ -283,3 +283,25 @@ def test_no_package_and_no_seed_says_the_package_is_missing(tmp_path: Path) -> N
     assert (
         grade.warnings[1] == "seed unknown: the files state none; give --seeds seeds.csv or --seed"
     )
+
+
+def test_a_zip_is_read_within_limits(tmp_path: Path) -> None:
+    """A member that unpacks past 200 kB (it compresses to almost nothing), a zip that is no zip,
+    a symbolic link inside: each is the reason."""
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mygrad/__init__.py", "")
+        archive.writestr("mygrad/engine.py", " " * 300_000)
+    with pytest.raises(ConfigError, match=r"mygrad/engine\.py is 300000 bytes; at most 200000"):
+        find_package(bomb)
+    (tmp_path / "fake.zip").write_text("not a zip")
+    with pytest.raises(ConfigError, match=r"fake\.zip: not a readable zip"):
+        find_package(tmp_path / "fake.zip")
+    linked = tmp_path / "linked.zip"
+    with zipfile.ZipFile(linked, "w") as archive:
+        archive.writestr("__init__.py", "")
+        info = zipfile.ZipInfo("engine.py")
+        info.external_attr = (0o120777) << 16
+        archive.writestr(info, "/etc/passwd")
+    with pytest.raises(ConfigError, match=r"engine\.py is a symbolic link; zip the file itself"):
+        find_package(linked)
