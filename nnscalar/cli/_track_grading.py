@@ -8,6 +8,7 @@ import sys
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..errors import ConfigError
@@ -16,6 +17,7 @@ from ..exercises.seeds import read_seeds
 from ..exercises.variants import read_course_secret
 from ..track.grading import (
     TrackGrade,
+    find_hand_ins,
     grade_track,
     looks_like_track,
     write_track_grades,
@@ -67,26 +69,38 @@ def run_track(args: argparse.Namespace) -> int:
     if isolation.warning(mode):
         print(isolation.warning(mode), file=sys.stderr)
     console = Console()
+    bar = Progress(
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = bar.add_task("grading", total=len(find_hand_ins(args.submissions)))
 
     def progress(grade: TrackGrade) -> None:
+        bar.advance(task)
         if grade.warnings or not grade.graded:
             score = f"{grade.total:g}" if grade.graded else "[red]not graded[/]"
-            console.print(f"{escape(grade.student)}: {score}", highlight=False)
+            bar.console.print(f"{escape(grade.student)}: {score}", highlight=False)
             for warning in grade.warnings:
-                console.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False)
+                bar.console.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False)
 
-    grades = grade_track(
-        args.submissions,
-        numbers,
-        None if args.seed is None else seed_of(args.seed),
-        args.seed_from_name,
-        jobs=args.jobs,
-        limits=Limits(time=args.time_limit, memory_mb=args.memory_mb, isolation=mode),
-        progress=progress,
-        allow_unisolated=args.no_isolation,
-        secret=read_course_secret(args.course_secret) if args.course_secret else None,
-        seeds=read_seeds(args.seeds) if args.seeds else None,
-    )
+    with bar:
+        grades = grade_track(
+            args.submissions,
+            numbers,
+            None if args.seed is None else seed_of(args.seed),
+            args.seed_from_name,
+            jobs=args.jobs,
+            limits=Limits(time=args.time_limit, memory_mb=args.memory_mb, isolation=mode),
+            progress=progress,
+            allow_unisolated=args.no_isolation,
+            secret=read_course_secret(args.course_secret) if args.course_secret else None,
+            seeds=read_seeds(args.seeds) if args.seeds else None,
+        )
     path = write_track_grades(args.out, grades)
     if args.junit:
         write_track_junit(args.junit, grades)

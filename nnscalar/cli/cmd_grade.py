@@ -133,7 +133,8 @@ def _children_die_with_us() -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     """Grade, write the files and print the table."""
     if wants_track(args):
-        return run_track(args)
+        with _children_die_with_us():
+            return run_track(args)
     exercises = all_exercises(args.path)
     items = [(n, exercises[n - 1]) for n in select(args.exercises, len(exercises))]
     console = Console()
