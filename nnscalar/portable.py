@@ -2,13 +2,14 @@
 
 Python's `math.sin`, `math.cos` and `math.log` call the C library, and C libraries round the last
 bit differently: on about 3 % of arguments glibc (CPython on Linux) and musl (Pyodide, in the
-browser) disagree, so data sets built with them differed between the desktop and the playground.
-Here each value is worked out in integers, exactly as the code says on any machine: a fixed-point
-number with 128 bits after the point (argument reduction, then a Taylor series), rounded once to
-the nearest float by Python's integer division (which rounds correctly). So the result is the
-correctly rounded one, bar an exact value within 2^-70 of half-way between two floats, and equal
-to the C library's wherever that is correctly rounded too. `Gauss` draws normal noise by
-`random.Random.gauss`'s recipe on these functions. A few microseconds a call: made for data sets.
+browser) disagree on sin and cos, so data sets built with them differed between the desktop and
+the playground. Here each value is worked out in integers, exactly as the code says on any
+machine: a fixed-point number with 128 bits after the point (argument reduction, then a Taylor
+series), rounded once to the nearest float by Python's integer division (which rounds
+correctly). So the result is the correctly rounded float unless the exact value lies within
+about 2^-115 of half-way between two floats, and equals the C library's wherever that one is
+correctly rounded too. `Gauss` draws normal noise by `random.Random.gauss`'s recipe on these
+functions. About 10 µs a call (math: 0.1 µs): made for data sets, not for the engine.
 """
 
 from __future__ import annotations
