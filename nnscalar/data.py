@@ -3,6 +3,8 @@
 Every generator takes `seed=` and returns `(X, y)`: X a list of rows (lists of floats), y a list
 of labels. Binary classifiers' labels are -1.0/+1.0 (the hinge convention) unless `labels="01"`
 gives 0.0/1.0; multi-class blobs give class indices 0..k-1. Rows come shuffled. No dependencies.
+Sines, cosines and Gaussian noise come from `nnscalar.portable`, never the C library's `math`: the
+same seed gives the same floats, bit for bit, on every platform (the browser's playground too).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import portable
 from .errors import ConfigError, FloatOverflowError, ModelFileError, ShapeError
 
 __all__ = [
@@ -40,12 +43,12 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 0, labels: str = "pm1") 
     n_upper = n // 2
     points = []
     for i in range(n_upper):
-        t = math.pi * i / max(n_upper - 1, 1)
-        points.append(([math.cos(t), math.sin(t)], neg))
+        sin_t, cos_t = portable.sin_cos(math.pi * i / max(n_upper - 1, 1))
+        points.append(([cos_t, sin_t], neg))
     n_lower = n - n_upper
     for i in range(n_lower):
-        t = math.pi * i / max(n_lower - 1, 1)
-        points.append(([1.0 - math.cos(t), 0.5 - math.sin(t)], pos))
+        sin_t, cos_t = portable.sin_cos(math.pi * i / max(n_lower - 1, 1))
+        points.append(([1.0 - cos_t, 0.5 - sin_t], pos))
     return _finish(points, noise, rng)
 
 
@@ -61,8 +64,8 @@ def circles(
     points = []
     for count, radius, label in ((n_outer, 1.0, neg), (n - n_outer, factor, pos)):
         for i in range(count):
-            t = 2.0 * math.pi * i / count
-            points.append(([radius * math.cos(t), radius * math.sin(t)], label))
+            sin_t, cos_t = portable.sin_cos(2.0 * math.pi * i / count)
+            points.append(([radius * cos_t, radius * sin_t], label))
     return _finish(points, noise, rng)
 
 
@@ -91,8 +94,8 @@ def spirals(
     for count, offset, label in ((n_first, 0.0, neg), (n - n_first, math.pi, pos)):
         for i in range(count):
             r = (i + 1) / count
-            t = 2.0 * math.pi * turns * r + offset
-            points.append(([r * math.cos(t), r * math.sin(t)], label))
+            sin_t, cos_t = portable.sin_cos(2.0 * math.pi * turns * r + offset)
+            points.append(([r * cos_t, r * sin_t], label))
     return _finish(points, noise, rng)
 
 
@@ -113,10 +116,8 @@ def blobs(
         if centers < 1:
             raise ConfigError(f"blobs: centers must be at least 1, got {centers}")
         k = centers
-        points_at = [
-            [2.0 * math.cos(2 * math.pi * j / k), 2.0 * math.sin(2 * math.pi * j / k)]
-            for j in range(k)
-        ]
+        turns = [portable.sin_cos(2 * math.pi * j / k) for j in range(k)]
+        points_at = [[2.0 * cos_t, 2.0 * sin_t] for sin_t, cos_t in turns]
     else:
         points_at = [[float(c) for c in center] for center in centers]
         k = len(points_at)
@@ -140,7 +141,8 @@ def sine(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple:
     """Regression: x uniform in [−π, π], y = sin x plus Gaussian noise; X rows are [x]."""
     rng = _setup("sine", n, noise, seed)
     xs = [rng.uniform(-math.pi, math.pi) for _ in range(n)]
-    return [[x] for x in xs], [math.sin(x) + rng.gauss(0.0, noise) for x in xs]
+    gauss = portable.Gauss(rng)
+    return [[x] for x in xs], [portable.sin(x) + gauss(0.0, noise) for x in xs]
 
 
 def linear(
@@ -155,7 +157,8 @@ def linear(
     if not weights:
         raise ConfigError("linear: weights must list at least one coefficient")
     X = [[rng.uniform(-1.0, 1.0) for _ in weights] for _ in range(n)]
-    y = [math.fsum(w * x for w, x in zip(weights, row)) + bias + rng.gauss(0.0, noise) for row in X]
+    gauss = portable.Gauss(rng)
+    y = [math.fsum(w * x for w, x in zip(weights, row)) + bias + gauss(0.0, noise) for row in X]
     return X, y
 
 
@@ -320,7 +323,8 @@ def _binary_labels(labels: str) -> tuple[float, float]:
 def _finish(points: list, noise: float, rng: random.Random) -> tuple:
     """Add Gaussian noise to every coordinate, shuffle, and split into X and y."""
     rng.shuffle(points)
-    X = [[c + rng.gauss(0.0, noise) if noise else c for c in xy] for xy, _ in points]
+    gauss = portable.Gauss(rng)
+    X = [[c + gauss(0.0, noise) if noise else c for c in xy] for xy, _ in points]
     return X, [label for _, label in points]
 
 

@@ -3,9 +3,11 @@
 The page's Web Worker runs this module under Pyodide; the tests run it on CPython. Training walks
 the epochs exactly as `Trainer.fit` does (one `random.Random(seed)` reshuffles the rows at each
 epoch, batches in order), so after the same steps the weights equal `nnscalar train --schedule
-none`'s with the same settings on CPython. In a browser they agree to rounding only: the data
-sets' sin, cos and log come from another C library (musl), whose last bit can differ, and
-Pyodide's Python (3.14) adds floats in the builtin `sum()` with compensation (3.12+ does).
+none`'s with the same settings on CPython. In a browser too, bit for bit from the seed (the data
+sets' sin, cos and log come from nnscalar.portable, not the C library), as long as training needs
+only + − × ÷ and √: the browser's C library (musl) rounds some tanh, exp, expm1 and log1p values
+apart from glibc's in the last bit, so with tanh, sigmoid, elu, softplus or a bce loss they
+agree to rounding only.
 """
 
 from __future__ import annotations
