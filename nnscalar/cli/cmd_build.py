@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
 
+from ..errors import ConfigError
 from ..exercises import seed_of
+from ..explain import number
+from ..expr import parse_assignments
 from ..render import draw
 from ..track import TASKS, check, start
+from ..track.graph import StudentGraph, compare, student_graph
+from ._arguments import add_expression_arguments
 
 EPILOG = """examples:
   nnscalar build start --out mygrad/            the skeleton: TODOs, tests/, README.md
@@ -18,7 +27,12 @@ EPILOG = """examples:
   nnscalar build check mygrad/                  the hidden checks, task by task, in the sandbox
   nnscalar build check --task 3 mygrad/         one task
   nnscalar build start --out key/ --solution    the model solution (teachers)
-Exit status of check: 0 when every task checked passed, 1 otherwise."""
+  nnscalar build step mygrad/ "a*b + a" --set a=2,b=-3      backward() on your engine's graph
+  nnscalar build draw mygrad/ "a*b + a" --set a=2,b=-3 -o g.svg
+  nnscalar build step micrograd "a*b + a" --set a=2,b=-3    an installed package (micrograd)
+Exit status of check: 0 when every task checked passed, 1 otherwise. step and draw build the
+expression with the package's engine.Value in the sandbox; step ends with your backward()'s
+gradients beside the chain rule's and nnscalar's (exit status 1 when they disagree)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,6 +67,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--isolation", default="auto", choices=("auto", "bwrap", "container", "none")
     )
     grade.set_defaults(run=run_check)
+    walk = actions.add_parser(
+        "step", help="step through backward() on the graph your engine builds for an expression"
+    )
+    _graph_arguments(walk)
+    mode = walk.add_mutually_exclusive_group()
+    mode.add_argument("--all", action="store_true", help="print every step at once")
+    mode.add_argument("--html", metavar="PATH", help="write the interactive step page to PATH")
+    walk.set_defaults(run=run_step)
+    picture = actions.add_parser("draw", help="draw the graph your engine builds for an expression")
+    _graph_arguments(picture)
+    picture.add_argument(
+        "-o", "--output", metavar="PATH", help="write .svg, .png, .pdf or .dot (default: DOT text)"
+    )
+    picture.set_defaults(run=run_draw)
+
+
+def _graph_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "package",
+        metavar="DIR",
+        help="your package folder (as `start` wrote it), or an installed package's name",
+    )
+    add_expression_arguments(parser)
+    parser.add_argument(
+        "--isolation", default="auto", choices=("auto", "bwrap", "container", "none")
+    )
 
 
 def run_start(args: argparse.Namespace) -> int:
@@ -71,8 +111,10 @@ def run_check(args: argparse.Namespace) -> int:
         color = "green" if result.passed else "red"
         mark = "passed" if result.passed else "FAILED"
         console.print(f"[{color}]task {result.number:2d} {mark}[/] {escape(result.title)}")
-        for line in result.diagnosis:
-            console.print("    " + escape(line), soft_wrap=False)
+        for line in result.diagnosis:  # wrapped lines keep the indent
+            console.print(Padding(Text(line), (0, 0, 0, 4), expand=False))
+        for line in result.notes:
+            console.print(Padding(Text(line, style="dim"), (0, 0, 0, 4), expand=False))
         if args.graphs and result.graphs:
             yours, reference = result.graphs
             folder = Path(args.graphs)
@@ -83,3 +125,91 @@ def run_check(args: argparse.Namespace) -> int:
     passed = sum(r.passed for r in results)
     console.print(f"{passed}/{len(results)} tasks passed (of {len(TASKS)} in the track).")
     return 0 if passed == len(results) else 1
+
+
+def _student_graph(args: argparse.Namespace) -> StudentGraph:
+    if args.expression is None:
+        raise ConfigError('give an expression to build, e.g. "a*b + a" --set a=2,b=-3')
+    values = parse_assignments(args.values) if args.values.strip() else {}
+    return student_graph(args.package, args.expression, values, args.isolation)
+
+
+def run_step(args: argparse.Namespace) -> int:
+    """Step through backward() on the student's graph; then their grads beside the chain rule's
+    and nnscalar's. 1 when they disagree."""
+    graph = _student_graph(args)
+    title = f"{args.expression} in your engine ({args.package})"
+    if args.html is not None:
+        from ..page import StepPage
+
+        print(f"wrote {StepPage(graph.root, title=title).save(args.html)}")
+        return 0
+    from ..walkthrough import Walkthrough
+
+    console = Console(highlight=False)
+    walkthrough = Walkthrough(graph.root, console=console, title=title)
+    if args.all or not sys.stdout.isatty():
+        walkthrough.show_all()
+    elif walkthrough.browse() < len(walkthrough.steps):
+        return 0  # stopped early: the comparison would be half read
+    return _verdict(console, graph)
+
+
+def _verdict(console: Console, graph: StudentGraph) -> int:
+    """The student's gradients beside the chain rule's and nnscalar's; 1 when any disagrees."""
+    rows = compare(graph)
+    table = Table(title=Text("Your backward() beside the chain rule and nnscalar"))
+    table.title_justify = "left"
+    for column in ("node", "your backward()", "chain rule", "nnscalar", ""):
+        table.add_column(column, justify="left" if column == "node" else "right")
+    for row in rows:
+        wrong = row.backward_wrong or row.local_wrong
+        table.add_row(
+            row.name,
+            number(row.yours),
+            number(row.chain),
+            "" if row.nnscalar is None else number(row.nnscalar),
+            "✗" if wrong else "✓",
+            style="bold red" if wrong else "",
+        )
+    console.print(table)
+    if graph.backward_error:
+        console.print(
+            Text(
+                f"Your backward() raised {graph.backward_error}; the steps above are the chain "
+                "rule on your graph's local derivatives: what backward() must do."
+            )
+        )
+        return 1
+    first = next((r for r in rows if r.backward_wrong), None)
+    if first is not None:
+        console.print(
+            Text(
+                f"✗ Your backward() left {first.name}.grad = {number(first.yours)}, but the chain "
+                f"rule on your own graph gives {number(first.chain)}: look at how backward() "
+                "passes each share on (+=, the order, resetting)."
+            )
+        )
+        return 1
+    local = next((r for r in rows if r.local_wrong), None)
+    if local is not None:
+        console.print(
+            Text(
+                f"✗ {local.name}.grad is {number(local.chain)}; nnscalar gives "
+                f"{number(local.nnscalar or 0.0)}: a local derivative is wrong. Find the step "
+                "above whose number does not match its formula."
+            )
+        )
+        return 1
+    console.print(Text("✓ Your backward() agrees with the chain rule and with nnscalar."))
+    return 0
+
+
+def run_draw(args: argparse.Namespace) -> int:
+    """Draw the student's graph: DOT text, or the file -o names."""
+    drawing = draw(_student_graph(args).root)
+    if args.output is None:
+        sys.stdout.write(drawing.dot)
+    else:
+        print(f"wrote {drawing.save(args.output)}")
+    return 0
