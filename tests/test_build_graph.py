@@ -17,7 +17,7 @@ from nnscalar import topological_order
 from nnscalar.cli import main
 from nnscalar.errors import ConfigError
 from nnscalar.track import start
-from nnscalar.track.graph import compare, student_graph
+from nnscalar.track.graph import compare, student_graph, wrong_local
 
 EXPRESSION, VALUES = "tanh(a*b + a)", {"a": 1.5, "b": -0.5}
 SET = "a=1.5,b=-0.5"
@@ -68,6 +68,7 @@ def test_the_solution_builds_the_graph_nnscalar_builds(packages: dict[str, Path]
     assert grads["b"] == pytest.approx((D * 1.5, D * 1.5, D * 1.5))
     assert grads["n3"] == (1.0, 1.0, 1.0)
     assert not any(r.backward_wrong or r.local_wrong for r in compare(graph))
+    assert wrong_local(graph) == ""
 
 
 def test_assign_for_plus_equals_shows_in_their_grads_not_in_the_chain_rule(
@@ -90,6 +91,7 @@ def test_a_wrong_local_derivative_shows_in_the_chain_rule(packages: dict[str, Pa
     assert rows["b"].yours == rows["b"].chain == pytest.approx(0.4375 * 1.5)
     assert rows["b"].nnscalar == pytest.approx(D * 1.5)
     assert rows["b"].local_wrong and not rows["b"].backward_wrong
+    assert wrong_local(graph) == "n3 = tanh(n2): your ∂n3/∂n2 is 0.4375; 1 − out² gives 0.5966"
 
 
 def test_micrograd_by_its_package_name() -> None:
@@ -173,9 +175,10 @@ def test_stepping_a_wrong_tanh_in_a_terminal_shows_its_wrong_grad(
     child.sendline("n")
     child.expect_exact("last step")
     child.sendline("")
-    child.expect_exact("a local derivative is wrong")
+    child.expect_exact("gives 0.5966.")
     verdict = _screen(child)
-    assert "✗ b.grad is 0.6562; nnscalar gives 0.8949" in verdict
+    assert "✗ b.grad is 0.6562; nnscalar gives 0.8949: a local derivative is wrong." in verdict
+    assert verdict.endswith("n3 = tanh(n2): your ∂n3/∂n2 is 0.4375; 1 − out²")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1

@@ -18,7 +18,7 @@ from ..explain import number
 from ..expr import parse_assignments
 from ..render import draw
 from ..track import TASKS, check, start
-from ..track.graph import StudentGraph, compare, student_graph
+from ..track.graph import StudentGraph, compare, student_graph, wrong_local
 from ._arguments import add_expression_arguments
 
 EPILOG = """examples:
@@ -193,11 +193,11 @@ def _verdict(console: Console, graph: StudentGraph) -> int:
         return 1
     local = next((r for r in rows if r.local_wrong), None)
     if local is not None:
+        where = wrong_local(graph) or "find the step above whose number does not match its formula"
         console.print(
             Text(
                 f"✗ {local.name}.grad is {number(local.chain)}; nnscalar gives "
-                f"{number(local.nnscalar or 0.0)}: a local derivative is wrong. Find the step "
-                "above whose number does not match its formula."
+                f"{number(local.nnscalar or 0.0)}: a local derivative is wrong. {where}."
             )
         )
         return 1

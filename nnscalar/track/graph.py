@@ -21,12 +21,20 @@ from .. import ops
 from ..core import Value, topological_order
 from ..errors import ConfigError, NNScalarError
 from ..exercises.sandbox import Job, Limits, run_jobs
-from ..explain import node_names, replay, steps
+from ..explain import node_names, number, replay, steps
 from ..expr import parse
 from ..foreign import as_value
 from .checker import PROBES, read_package
 
-__all__ = ["GradRow", "StudentGraph", "compare", "package_folder", "program_of", "student_graph"]
+__all__ = [
+    "GradRow",
+    "StudentGraph",
+    "compare",
+    "package_folder",
+    "program_of",
+    "student_graph",
+    "wrong_local",
+]
 
 TIME_LIMIT = 10.0  # seconds for building one expression and its backward()
 # nnscalar's op → how the student's engine is asked for it: the op and whether a constant comes
@@ -42,6 +50,17 @@ _OPS = {
     "rpow": "**",
 }
 _UNARY = ("neg", "exp", "tanh", "relu")
+# the ops whose local derivatives `wrong_local` recomputes in nnscalar's engine, by arity
+_RULES = {
+    "+": lambda v: v[0] + v[1],
+    "-": lambda v: v[0] - v[1],
+    "*": lambda v: v[0] * v[1],
+    "/": lambda v: v[0] / v[1],
+    "neg": lambda v: -v[0],
+    "exp": lambda v: v[0].exp(),
+    "tanh": lambda v: v[0].tanh(),
+    "relu": lambda v: v[0].relu(),
+}
 
 
 @dataclass(frozen=True)
@@ -212,3 +231,23 @@ def compare(graph: StudentGraph) -> list[GradRow]:
             )
         )
     return rows
+
+
+def wrong_local(graph: StudentGraph) -> str:
+    """The first node from the root whose local derivative differs from its op's rule, said as
+    `n3 = tanh(n2): your ∂n3/∂n2 is 0.4375; 1 − out² gives 0.5966` ('' when none does)."""
+    records = steps(graph.root)
+    for step in records.backward:
+        node = step.node
+        rule = _RULES.get(node.op)
+        if rule is None or len(node.parents) != (1 if node.op in _UNARY else 2):
+            continue
+        fresh = [Value(p.data) for p in node.parents]  # one per edge: a + a gives two
+        rule(fresh).backward()
+        for term, expected in zip(step.terms, (f.grad for f in fresh)):
+            if not _close(term.local, expected):
+                return (
+                    f"{step.forward}: your ∂{step.name}/∂{term.parent_name} is "
+                    f"{number(term.local)}; {term.formula} gives {number(expected)}"
+                )
+    return ""
