@@ -4,9 +4,12 @@ and nnscalar — on the model solution, on two typical mistakes, and on microgra
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -195,3 +198,41 @@ def test_stepping_the_solution_in_a_terminal(packages: dict[str, Path]) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_the_track_readme_commands_and_code_run_as_written(packages: dict[str, Path]) -> None:
+    folder = packages["right"]  # a package named mygrad: its README says mygrad/
+    text = (folder / "README.md").read_text()
+    commands = [
+        line
+        for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+        for line in block.splitlines()
+    ]
+    code = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert commands[:2] == [
+        'nnscalar build step mygrad/ "tanh(a*b + a)" --set a=1.5,b=-0.5',
+        'nnscalar build draw mygrad/ "tanh(a*b + a)" --set a=1.5,b=-0.5 -o graph.svg',
+    ]
+    has_micrograd = importlib.util.find_spec("micrograd") is not None
+    for line in commands if has_micrograd else commands[:2]:
+        run = subprocess.run(
+            [sys.executable, "-m", *shlex.split(line)],
+            cwd=folder.parent,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, (line, run.stdout[-2000:], run.stderr)
+        if "build step" in line:
+            assert "✓ Your backward() agrees with the chain rule and with nnscalar." in run.stdout
+    assert (folder.parent / "graph.svg").read_text().count("<svg") == 1
+    outputs = []
+    for block in code if has_micrograd else code[:1]:
+        run = subprocess.run(
+            [sys.executable, "-c", block], cwd=folder.parent, capture_output=True, text=True
+        )
+        assert run.returncode == 0, (block, run.stderr)
+        outputs.append(run.stdout)
+    assert "Step 2 of 2: n2 = n1·n1" in outputs[0]  # a*a + a, in the student's engine
+    assert (folder.parent / "step.html").is_file()
+    assert has_micrograd == (folder.parent / "micrograd.svg").is_file()

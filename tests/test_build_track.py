@@ -209,8 +209,8 @@ def test_the_cli_exit_status_and_report(solution: Path, tmp_path: Path, capsys) 
     out = capsys.readouterr().out
     assert "10/10 tasks passed" in out and "moons: 97% of 100 held-out points" in out
     skeleton = tmp_path / "mygrad"
-    assert main(["build", "start", "--out", str(skeleton), "--seed", str(SEED)]) == 0
-    capsys.readouterr()
+    assert main(["build", "start", "--out", f"{skeleton}/", "--seed", str(SEED)]) == 0
+    assert capsys.readouterr().out.endswith(f"read {skeleton}/README.md.\n")  # one slash
     code = main(["build", "check", "--task", "1", "--isolation", "none", str(skeleton)])
     out = capsys.readouterr().out
     assert code == 1

@@ -99,7 +99,8 @@ def run_start(args: argparse.Namespace) -> int:
     """Write the package and say what to do next."""
     written = start(args.out, seed_of(args.seed), args.solution)
     what = "model solution" if args.solution else "skeleton"
-    print(f"Wrote the {what} ({len(written)} files) in {args.out}; read {args.out}/README.md.")
+    readme = Path(args.out) / "README.md"  # mygrad/ and mygrad both give mygrad/README.md
+    print(f"Wrote the {what} ({len(written)} files) in {args.out}; read {readme}.")
     return 0
 
 
