@@ -117,6 +117,10 @@ def test_micrograd_by_its_package_name() -> None:
 def test_bad_input_is_refused_by_name(packages: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="uses no name"):
         student_graph(packages["right"], "2*3", {}, "none")
+    with pytest.raises(ConfigError, match="'a' is a single name: there is no operation"):
+        student_graph(packages["right"], "a", {"a": 1.0}, "none")
+    with pytest.raises(ConfigError, match=r"leaky_relu\(…\) with a parameter"):
+        student_graph(packages["right"], "leaky_relu(a, 0.1)", {"a": 1.0}, "none")
     with pytest.raises(ConfigError, match="neither a folder nor an installed package"):
         student_graph(tmp_path / "nothing", "a", {"a": 1.0}, "none")
     skeleton = tmp_path / "mygrad"

@@ -125,9 +125,10 @@ def program_of(expression: str, values: Mapping[str, float]) -> tuple[list, dict
     label by step, and nnscalar's graph of it (after backward()). Bad text is a ParseError."""
     root = parse(expression).build(values)
     if not root.parents:
+        what = "is a single name" if root.label else "uses no name"
         raise ConfigError(
-            f"{expression!r} uses no name: there is no graph to build; write it with names and "
-            'give their values with --set, e.g. "a*b + a" --set a=2,b=-3'
+            f"{expression!r} {what}: there is no operation to step through; write an expression "
+            'of names and give their values with --set, e.g. "a*b + a" --set a=2,b=-3'
         )
     order = topological_order(root)
     index: dict[Value, int] = {}
