@@ -97,6 +97,26 @@ def test_a_wrong_local_derivative_shows_in_the_chain_rule(packages: dict[str, Pa
     assert wrong_local(graph) == "n3 = tanh(n2): your ∂n3/∂n2 is 0.4375; 1 − out² gives 0.5966"
 
 
+def test_before_backward_works_the_steps_show_what_it_must_do(
+    packages: dict[str, Path], tmp_path: Path, capsys
+) -> None:
+    folder = tmp_path / "mygrad"
+    start(folder)  # the skeleton, with the model solution's engine.py ...
+    engine = (packages["right"] / "engine.py").read_text()
+    backward = engine.index("        order = topological_order(self)")
+    rest = engine.index("def topological_order")
+    engine = engine[:backward] + '        raise NotImplementedError("task 4")\n\n\n' + engine[rest:]
+    (folder / "engine.py").write_text(engine)  # ... but backward() not written yet
+    graph = student_graph(folder, EXPRESSION, VALUES, isolation="none")
+    assert graph.backward_error.endswith("NotImplementedError: task 4")
+    assert {r.name: r.chain for r in compare(graph)}["b"] == pytest.approx(D * 1.5)
+    args = [EXPRESSION, "--set", SET, "--isolation", "none", "--all"]
+    assert main(["build", "step", str(folder), *args]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Step 3 of 3: n1 = a·b" in out
+    assert "NotImplementedError: task 4; the steps above are the chain rule" in out
+
+
 def test_micrograd_by_its_package_name() -> None:
     pytest.importorskip("micrograd.engine")
     graph = student_graph("micrograd", "relu(a*b + a) - a/b", {"a": 2.0, "b": -3.0}, "none")

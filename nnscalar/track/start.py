@@ -53,9 +53,10 @@ def readme(seed: int, folder: str, solution: bool) -> str:
     lines += [
         "## See your graph",
         "",
-        "Once tasks 1, 2 and 4 pass, nnscalar builds an expression with your `engine.Value` (in",
-        "the sandbox, as `check` does), draws the graph your engine made, and steps through",
-        "backward() on it one node at a time, with your local derivatives:",
+        "As soon as tasks 1 and 2 pass, nnscalar builds an expression with your `engine.Value`",
+        "(in the sandbox, as `check` does), draws the graph your engine made, and steps through",
+        "the chain rule on it one node at a time, with your local derivatives: until your",
+        "backward() works (tasks 3 and 4) it shows what backward() must do.",
         "",
         "```bash",
         f'nnscalar build step {folder}/ "tanh(a*b + a)" --set a=1.5,b=-0.5',
