@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -83,6 +83,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     picture.set_defaults(run=run_draw)
 
 
+def _indented(console: Console, line: str, style: str) -> None:
+    """`line` wrapped to the terminal, every piece indented by four spaces."""
+    width = max(20, console.width - 4)
+    for piece in textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False):
+        console.print(Text("    " + piece, style=style), soft_wrap=True)
+
+
 def _graph_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "package",
@@ -112,10 +119,10 @@ def run_check(args: argparse.Namespace) -> int:
         color = "green" if result.passed else "red"
         mark = "passed" if result.passed else "FAILED"
         console.print(f"[{color}]task {result.number:2d} {mark}[/] {escape(result.title)}")
-        for line in result.diagnosis:  # wrapped lines keep the indent
-            console.print(Padding(Text(line), (0, 0, 0, 4), expand=False))
+        for line in result.diagnosis:
+            _indented(console, line, "")
         for line in result.notes:
-            console.print(Padding(Text(line, style="dim"), (0, 0, 0, 4), expand=False))
+            _indented(console, line, "dim")
         if args.graphs and result.graphs:
             yours, reference = result.graphs
             folder = Path(args.graphs)

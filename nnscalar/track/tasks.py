@@ -117,7 +117,7 @@ TASKS: tuple[Task, ...] = (
         "each step. The check trains MLP(2, [8, 1]) from its own starting weights with your "
         "train() and hinge on 40 moons points, 150 steps at lr 2.0: at least 90 % of 100 "
         "held-out points must come out right (the whole task has 60 s; the model solution "
-        "needs about 3).",
+        "needs 1 to 4).",
         (
             "Gradient descent goes down: p.data -= lr * p.grad.",
             "Leaves accumulate (task 5): zero the gradients before each backward().",
