@@ -145,8 +145,8 @@ def test_domain_errors_point_at_the_operation() -> None:
 
 
 def _refused_quickly(text: str, error: type[Exception] = ParseError) -> str:
-    """Parse and build `text`, which must be refused; a hang (e.g. evaluating 2**2**...**99 as an
-    integer) is caught by a generous 30 s guard, which is no speed figure (bench/ measures speed)."""
+    """Parse and build `text`, which must be refused. A hang (e.g. 2**2**...**99 evaluated as an
+    integer) trips a generous 30 s guard; it is no speed figure: bench/ measures speed."""
     start = time.perf_counter()
     with pytest.raises(error) as info:
         parse(text).build({"x": 2.0})

@@ -18,6 +18,7 @@ from ..exercises.sandbox import Job, Limits, Outcome, run_jobs
 from ..files import read_limited
 from ..foreign import as_value
 from .netcheck import judge as judge_net
+from .netcheck import notes as net_notes
 from .tasks import TASKS, Task, cases
 
 __all__ = ["TaskResult", "check", "check_sources", "read_package", "reference"]
@@ -37,10 +38,11 @@ class TaskResult:
     diagnosis: tuple[str, ...] = field(default_factory=tuple)
     # for a failed expression: (the student's graph as they reported it, nnscalar's), both drawable
     graphs: tuple[Any, ...] = ()
+    notes: tuple[str, ...] = ()  # what a passed task measured (task 8: the accuracy it reached)
 
     def __str__(self) -> str:
         head = f"task {self.number:2d} {self.title}: {'passed' if self.passed else 'FAILED'}"
-        return "\n".join([head, *("    " + line for line in self.diagnosis)])
+        return "\n".join([head, *("    " + line for line in self.diagnosis + self.notes)])
 
 
 def read_package(folder: str | Path) -> dict[str, str]:
@@ -438,6 +440,7 @@ def _result(task: Task, task_cases: list[dict], outcome: Outcome) -> TaskResult:
     data = outcome.data
     if "error" in data:
         return TaskResult(task.number, task.title, False, (str(data["error"]),))
+    notes: list[str] = []
     for k, case in enumerate(task_cases):
         got = {key.split(".", 1)[1]: v for key, v in data.items() if key.startswith(f"{k}.")}
         try:
@@ -451,7 +454,8 @@ def _result(task: Task, task_cases: list[dict], outcome: Outcome) -> TaskResult:
             except (IndexError, TypeError):  # an answer too odd to draw: the diagnosis stands
                 graphs = ()
             return TaskResult(task.number, task.title, False, tuple(problems), graphs)
-    return TaskResult(task.number, task.title, True)
+        notes += net_notes(case, got) if "program" not in case else []
+    return TaskResult(task.number, task.title, True, notes=tuple(notes))
 
 
 class _Reported:

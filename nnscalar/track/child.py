@@ -12,6 +12,7 @@ import importlib.abc
 import importlib.util
 import math
 import sys
+import time
 import traceback
 from typing import Any
 
@@ -186,7 +187,75 @@ def _backward(engine: Any, case: dict) -> dict[str, Any]:
     return answer
 
 
-_CASES = {"graph": _graph, "order": _order, "chain": _chain, "backward": _backward}
+MAX_NODES = 5000  # of a graph sent back whole (`build step`, `build draw`)
+
+
+def _links(node: Any) -> list:
+    """A node's parents: `parents`, or micrograd's `_prev` (a set: sorted by data, so a drawing
+    comes out the same on every run)."""
+    parents = getattr(node, "parents", None)
+    if parents is None:
+        prev = getattr(node, "_prev", ())
+        return sorted(prev, key=lambda p: _sort_key(getattr(p, "data", None)))
+    return list(parents)
+
+
+def _sort_key(data: Any) -> float:
+    number = _number(data)
+    return number if isinstance(number, float) else 0.0
+
+
+def dump(root: Any, labels: dict[int, str]) -> dict[str, list]:
+    """The whole graph under `root` as the engine built it (root first): data, grad, op, parent
+    indices ("2 5"), local grads ("0.5 -1", or "missing") and a label; `labels`: id → name."""
+    index: dict[int, int] = {}
+    nodes: list = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in index:
+            continue
+        if len(nodes) >= MAX_NODES:
+            raise ValueError(f"the graph has more than {MAX_NODES} nodes: too many to show")
+        index[id(node)] = len(nodes)
+        nodes.append(node)
+        stack.extend(reversed(_links(node)))
+    out: dict[str, list] = {"data": [], "grad": [], "op": [], "parents": [], "local": []}
+    out["label"] = []
+    for node in nodes:
+        out["data"].append(_number(getattr(node, "data", None)))
+        out["grad"].append(_number(getattr(node, "grad", None)))
+        op = getattr(node, "op", None)
+        out["op"].append(str(op if op is not None else getattr(node, "_op", ""))[:40])
+        out["parents"].append(" ".join(str(index[id(p)]) for p in _links(node)))
+        local = getattr(node, "local_grads", None)
+        numbers = [_number(x) for x in local] if local is not None else []
+        shown = " ".join(f"{x:.17g}" if isinstance(x, float) else "nan" for x in numbers)
+        out["local"].append("missing" if local is None else shown)
+        label = labels.get(id(node)) or getattr(node, "label", "")
+        out["label"].append(str(label)[:40] if isinstance(label, str) else "")
+    return out
+
+
+def _expression(engine: Any, case: dict) -> dict[str, Any]:
+    """Build the program with the student's engine, backward() it, and send the graph back."""
+    nodes = run_program(engine, case["program"])
+    labels = {id(nodes[int(k)]): name for k, name in case["labels"].items()}
+    try:
+        nodes[-1].backward()
+        failed = ""
+    except Exception as exc:  # the forward graph is still worth showing
+        failed = _trace(exc)
+    return {**dump(nodes[-1], labels), "backward": failed}
+
+
+_CASES = {
+    "graph": _graph,
+    "order": _order,
+    "chain": _chain,
+    "backward": _backward,
+    "expression": _expression,
+}
 
 
 def _set(model: Any, values: list) -> list:
@@ -260,7 +329,46 @@ def _train(engine: Any, case: dict) -> dict[str, Any]:
     return answer
 
 
-_CASES.update({"neuron": _neuron, "mlp": _mlp, "train": _train, "accumulate": _train})
+def _loss(engine: Any, case: dict) -> dict[str, Any]:
+    train = importlib.import_module(PACKAGE + ".train")
+    predictions = [engine.Value(p) for p in case["predictions"]]
+    loss = getattr(train, case["loss"])(predictions, case["targets"])
+    loss.backward()
+    return {"loss": _number(loss.data), "grads": [_number(p.grad) for p in predictions]}
+
+
+def _moons(engine: Any, case: dict) -> dict[str, Any]:
+    """The student's train() with their hinge from the grader's weights; outputs on test points."""
+    nn = importlib.import_module(PACKAGE + ".nn")
+    train = importlib.import_module(PACKAGE + ".train")
+    model = _model(nn, case)
+    params = _set(model, case["params"])
+    xs, ys = case["xs"], case["ys"]
+    first = train.train(model, xs, ys, 1, 0.0, loss=train.hinge)  # the loss it starts from
+    answer: dict[str, Any] = {"first": _number(next(iter(first))) if first else "none"}
+    _set(model, case["params"])
+    engine.zero_grad(params)
+    began = time.perf_counter()
+    try:
+        losses = train.train(model, xs, ys, case["steps"], case["lr"], loss=train.hinge)
+    except Exception as exc:  # reported after the first loss, which may say why
+        return {**answer, "failed": _trace(exc)}
+    answer["seconds"] = time.perf_counter() - began
+    answer["losses"] = [_number(v) for v in losses] if isinstance(losses, list) else repr(losses)
+    answer["outs"] = [_number(model(x)[0].data) for x in case["test_xs"]]
+    return answer
+
+
+_CASES.update(
+    {
+        "neuron": _neuron,
+        "mlp": _mlp,
+        "train": _train,
+        "accumulate": _train,
+        "loss": _loss,
+        "moons": _moons,
+    }
+)
 
 
 def _gradcheck(engine: Any, case: dict) -> dict[str, Any]:

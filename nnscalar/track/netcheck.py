@@ -1,20 +1,38 @@
-"""Tasks 6-9 of the build track: the student's neurons, networks, loss, SGD and gradient
+"""Tasks 6-9 of the build track: the student's neurons, networks, losses, SGD and gradient
 accumulation, compared with the same computation in nnscalar's engine (same parameters, same
-order), naming the known mistakes (a missing bias, ascent instead of descent, gradients not reset
-between steps, accumulation without scaling by the share)."""
+order), naming the known mistakes (a missing bias, a hinge without max(0, ·) or with the margin's
+sign turned, ascent instead of descent, gradients not reset between steps, accumulation without
+scaling by the share); and a seeded run of the student's own training loop that must learn moons."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import random
 from typing import Any
 
-from ..core import Value, zero_grad
+from .. import losses
+from ..core import Value, no_grad, zero_grad
 from ..data import moons
 from .variants import track_rng
 
-__all__ = ["judge", "net_cases"]
+__all__ = ["MOONS", "judge", "net_cases", "notes"]
 
 RTOL, ATOL = 1e-6, 1e-9
+
+# task 8's learning run: the student's train() with their hinge, from seeded weights, must reach
+# `accuracy` on held-out points (a straight boundary gets 0.84 to 0.88). Plain SGD from random
+# weights stalls below `reference` on a few seeds in a hundred, so the case's weights and points are
+# drawn until nnscalar's engine reaches it with them: a correct loop passes with room to spare.
+MOONS = {
+    "hidden": 8,
+    "train": 40,
+    "test": 100,
+    "steps": 150,
+    "lr": 2.0,
+    "accuracy": 0.9,
+    "reference": 0.95,
+}
 
 
 def _count(shape: list) -> int:
@@ -57,8 +75,56 @@ def net_cases(task: int, seed: int) -> list[dict]:
     xs, ys = moons(16 if task == 8 else 10, noise=0.1, seed=rng.randrange(10**6))
     case = {"shape": shape, "params": _params(rng, shape), "xs": xs, "ys": ys}
     if task == 8:
-        return [{**case, "kind": "train", "lr": 0.2, "steps": 15}]
+        losses = [_loss_case(rng, name, n) for name, n in (("mse", 5), ("hinge", 6), ("hinge", 9))]
+        training = {**case, "kind": "train", "lr": 0.2, "steps": 15}
+        return [*losses, training, copy.deepcopy(_moons_case(seed))]
     return [{**case, "kind": "accumulate", "k": k} for k in (4, 3)]
+
+
+def _loss_case(rng: random.Random, name: str, n: int) -> dict:
+    """Random predictions and ±1 targets; the first point beyond the margin (target·prediction
+    above 1), the second on the wrong side, none within 0.05 of the hinge's kink."""
+    targets = [rng.choice((-1.0, 1.0)) for _ in range(n)]
+    margins = [rng.uniform(1.2, 2.0), rng.uniform(-2.0, -0.2)]
+    while len(margins) < n:
+        m = rng.uniform(-2.0, 2.0)
+        if abs(m - 1.0) > 0.05:
+            margins.append(m)
+    predictions = [round(m * y, 3) for m, y in zip(margins, targets)]
+    return {"kind": "loss", "loss": name, "predictions": predictions, "targets": targets}
+
+
+@functools.lru_cache(maxsize=32)
+def _moons_case(seed: int) -> dict:
+    """Task 8's learning run: the first of up to 20 draws that nnscalar's engine learns well
+    (kept: a grader checks many packages of one seed)."""
+    rng = random.Random(f"build-track/8/moons/{seed}")
+    best: tuple[float, dict] | None = None
+    for _ in range(20):
+        case = _moons_draw(rng)
+        accuracy = _accuracy(case, _trained(case))
+        if accuracy >= MOONS["reference"]:
+            return case
+        best = max(best or (accuracy, case), (accuracy, case), key=lambda pair: pair[0])
+    assert best is not None
+    return best[1]
+
+
+def _moons_draw(rng: random.Random) -> dict:
+    shape = ["mlp", 2, [MOONS["hidden"], 1], "tanh"]
+    xs, ys = moons(MOONS["train"], noise=0.1, seed=rng.randrange(10**6))
+    test_xs, test_ys = moons(MOONS["test"], noise=0.1, seed=rng.randrange(10**6))
+    return {
+        "kind": "moons",
+        "shape": shape,
+        "params": _params(rng, shape),
+        "xs": xs,
+        "ys": ys,
+        "test_xs": test_xs,
+        "test_ys": test_ys,
+        "steps": MOONS["steps"],
+        "lr": MOONS["lr"],
+    }
 
 
 # --- the same computations in nnscalar's engine ----------------------------------------------
@@ -100,6 +166,13 @@ def _mse(shape: list, params: list[Value], xs: list, ys: list, scale: float = 1.
     return total * (scale / len(xs))
 
 
+def _hinge(predictions: list, targets: list, scale: float = 1.0) -> Value:
+    total: Any = 0.0
+    for p, y in zip(predictions, targets):
+        total = (1.0 - y * p).relu() + total
+    return total * (scale / len(predictions))
+
+
 def _leaves(values: list[float]) -> list[Value]:
     return [Value(v) for v in values]
 
@@ -116,6 +189,19 @@ def _train(case: dict, reset: bool) -> list[float]:
             p.data -= case["lr"] * p.grad
         losses.append(loss.data)
     return losses
+
+
+def _trained(case: dict) -> list[float]:
+    """nnscalar's outputs on the test points after the learning run of `case` (task 8)."""
+    params = _leaves(case["params"])
+    for _ in range(case["steps"]):
+        zero_grad(params)
+        outs = [_forward(case["shape"], params, x)[0][0] for x in case["xs"]]
+        _hinge(outs, case["ys"]).backward()
+        for p in params:
+            p.data -= case["lr"] * p.grad
+    with no_grad():
+        return [_forward(case["shape"], params, x)[0][0].data for x in case["test_xs"]]
 
 
 def _accumulated(case: dict, scaled: bool, reset_each: bool) -> list[float]:
@@ -170,7 +256,24 @@ def judge(case: dict, got: dict[str, Any]) -> list[str]:
         return [wrong] if wrong else _grads(got, params, _name(case))
     if kind == "train":
         return _training(case, got)
+    if kind == "loss":
+        return _loss(case, got)
+    if kind == "moons":
+        return _learning(case, got)
     return _accumulation(case, got)
+
+
+def notes(case: dict, got: dict[str, Any]) -> list[str]:
+    """What a passed case measured, worth printing: the accuracy task 8's run reached."""
+    if case["kind"] != "moons":
+        return []
+    losses = got["losses"]
+    return [
+        f"moons: {_accuracy(case, got['outs']):.0%} of {len(case['test_ys'])} held-out "
+        f"points right after {case['steps']} steps of your train() with hinge ("
+        f"{MOONS['accuracy']:.0%} needed; loss {losses[0]:.3f} → {losses[-1]:.3f} in "
+        f"{got['seconds']:.1f} s)"
+    ]
 
 
 def _name(case: dict) -> str:
@@ -259,4 +362,99 @@ def _accumulation(case: dict, got: dict[str, Any]) -> list[str]:
         ]
     return [
         _first_wrong(got["grads"], right, f"{n} samples in {k} mini-batches: grad of parameter")
+    ]
+
+
+# the loss as the typical mistakes compute it, from plain numbers
+_MISTAKEN = {
+    "hinge": (
+        (
+            lambda m: sum(1 - x for x in m) / len(m),
+            "max(0, ·) is missing: a point beyond the margin (target·prediction > 1) must add 0, "
+            "not a negative amount",
+        ),
+        (
+            lambda m: sum(max(0.0, 1 + x) for x in m) / len(m),
+            "the margin's sign is turned: it is 1 - target·prediction, so a point on the right "
+            "side lowers the loss",
+        ),
+        (
+            lambda m: sum(max(0.0, -x) for x in m) / len(m),
+            "the margin 1 is missing: max(0, 1 - target·prediction)",
+        ),
+        (
+            lambda m: sum(max(0.0, 1 - x) for x in m),
+            "the sum, not the mean: divide by the number of samples",
+        ),
+    ),
+    "mse": (
+        (
+            lambda d: sum(x * x for x in d),
+            "the sum, not the mean: divide by the number of samples",
+        ),
+        (lambda d: sum(d) / len(d), "the square is missing: (prediction - target)²"),
+    ),
+}
+
+
+def _loss(case: dict, got: dict[str, Any]) -> list[str]:
+    name, ys = case["loss"], case["targets"]
+    predictions = [Value(p) for p in case["predictions"]]
+    loss = {"mse": losses.mse, "hinge": losses.hinge}[name](predictions, ys)  # nnscalar's own
+    loss.backward()
+    call = f"{name}({case['predictions']}, {[int(y) for y in ys]})"
+    if not _same(got["loss"], loss.data):
+        if name == "hinge":
+            numbers = [y * p for p, y in zip(case["predictions"], ys)]
+        else:
+            numbers = [p - y for p, y in zip(case["predictions"], ys)]
+        why = next(
+            (f": {text}" for wrong, text in _MISTAKEN[name] if _same(got["loss"], wrong(numbers))),
+            "",
+        )
+        return [f"{call} is {got['loss']!r}, expected {loss.data:.6g}{why}"]
+    expected = [p.grad for p in predictions]
+    wrong = _first_wrong(got["grads"], expected, f"{call}: grad of prediction")
+    if wrong and got["grads"] == [0.0] * len(expected):
+        wrong += (
+            ": the loss has no graph back to the predictions; build it from Values with their "
+            "ops (relu for max(0, ·)), never from .data"
+        )
+    return [wrong] if wrong else []
+
+
+def _accuracy(case: dict, outs: list) -> float:
+    right = sum(
+        isinstance(out, float) and (out > 0) == (y > 0) for out, y in zip(outs, case["test_ys"])
+    )
+    return right / len(case["test_ys"])
+
+
+def _learning(case: dict, got: dict[str, Any]) -> list[str]:
+    steps = case["steps"]
+    params = _leaves(case["params"])
+    first = _hinge([_forward(case["shape"], params, x)[0][0] for x in case["xs"]], case["ys"])
+    if not _same(got["first"], first.data):
+        return [
+            f"train(..., loss=hinge): the first loss is {got['first']!r}, expected the hinge of "
+            f"the starting model, {first.data:.6g}: train must use the loss it is given"
+        ]
+    if "failed" in got:
+        return [
+            f"your train() raised {got['failed']} while learning moons ({steps} steps at learning "
+            f"rate {case['lr']:g})"
+        ]
+    losses = got["losses"]
+    if not isinstance(losses, list) or len(losses) != steps:
+        count = len(losses) if isinstance(losses, list) else losses
+        return [f"train(..., {steps}, loss=hinge) returned {count!r} losses, expected {steps}"]
+    accuracy = _accuracy(case, got["outs"])
+    if accuracy >= MOONS["accuracy"]:
+        return []
+    last = losses[-1] if isinstance(losses[-1], float) else float("nan")
+    return [
+        f"your train() with hinge did not learn moons: {accuracy:.0%} of "
+        f"{len(case['test_ys'])} held-out points right after {steps} steps at learning rate "
+        f"{case['lr']:g} (at least {MOONS['accuracy']:.0%} needed; the loss went "
+        f"{first.data:.3f} → {last:.3f})"
     ]

@@ -110,16 +110,22 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         8,
-        "a loss and SGD, trained on moons",
+        "two losses and SGD, trained on moons",
         "train.py",
-        "`mse(predictions, targets)` is the mean of (prediction − target)²; `sgd_step(params, "
-        "lr)` moves each parameter by −lr · grad; `train(model, xs, ys, steps, lr)` runs "
-        "full-batch gradient descent on moons and returns the loss of each step.",
+        "`mse(predictions, targets)` is the mean of (prediction − target)²; `hinge(predictions, "
+        "targets)` the mean of max(0, 1 − target·prediction), targets ±1 (micrograd's demo "
+        "loss); `sgd_step(params, lr)` moves each parameter by −lr · grad; `train(model, xs, ys, "
+        "steps, lr, loss=mse)` runs full-batch gradient descent on `loss` and returns the loss of "
+        "each step. The check trains MLP(2, [8, 1]) from its own starting weights with your "
+        "train() and hinge on 40 moons points, 150 steps at lr 2.0: at least 90 % of 100 "
+        "held-out points must come out right (the whole task has 60 s; the model solution "
+        "needs 1 to 4).",
         (
             "Gradient descent goes down: p.data -= lr * p.grad.",
             "Leaves accumulate (task 5): zero the gradients before each backward().",
+            "hinge: max(0, ·) is relu; a point right by a margin of 1 or more adds nothing.",
         ),
-        time_limit=10.0,
+        time_limit=60.0,
     ),
     Task(
         9,

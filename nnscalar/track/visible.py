@@ -175,13 +175,13 @@ def test_parameters_and_outputs():
     assert model.parameters()[-5].grad == 1.0  # the first output's bias: linear last layer
 '''
 
-_TASK8 = '''"""Task 8: a loss and SGD."""
+_TASK8 = '''"""Task 8: two losses and SGD, trained on moons."""
 
 import pytest
 
 from ..engine import Value
 from ..nn import MLP
-from ..train import mse, sgd_step, train
+from ..train import hinge, mse, sgd_step, train
 
 
 def test_mse_and_one_step():
@@ -194,11 +194,32 @@ def test_mse_and_one_step():
     assert p.data == pytest.approx({a} - 0.1 * grad)
 
 
+def test_hinge_values_and_grads():
+    right, wrong, other = Value({p1}), Value({b}), Value({k})
+    loss = hinge([right, wrong, other], [1.0, 1.0, -1.0])
+    # margins y·p: {p1} (beyond 1: adds 0), {b} and -{k} (each adds 1 - y·p)
+    assert loss.data == pytest.approx({hinge})
+    loss.backward()
+    assert [right.grad, wrong.grad, other.grad] == pytest.approx([0.0, -1 / 3, 1 / 3])
+
+
 def test_train_lowers_the_loss():
     model = MLP(2, [4, 1])
     xs, ys = [[1.0, 0.5], [-1.0, -0.5], [0.5, -1.0]], [1.0, -1.0, 1.0]
     losses = train(model, xs, ys, 30, 0.1)
     assert len(losses) == 30 and losses[-1] < losses[0] / 2
+
+
+def test_train_with_hinge_learns_moons():
+    from nnscalar.data import moons  # the points the hidden check draws come from here too
+
+    xs, ys = moons(40, noise=0.1, seed=4)
+    test_xs, test_ys = moons(100, noise=0.1, seed=5)
+    model = MLP(2, [8, 1])
+    losses = train(model, xs, ys, 150, 2.0, loss=hinge)
+    assert len(losses) == 150 and losses[-1] < losses[0]
+    right = sum((model(x)[0].data > 0) == (y > 0) for x, y in zip(test_xs, test_ys))
+    assert right >= 90, f"{{right}} of 100 held-out points right; at least 90 needed"
 '''
 
 _TASK9 = '''"""Task 9: gradient accumulation."""
@@ -279,7 +300,9 @@ def visible_tests(seed: int, folder: str = "mygrad") -> dict[str, str]:
         ),
         "test_task5.py": _TASK5.format(**n, ga2=2 * (b + 1), ga=b + 1),
     }
-    for number, text in ((6, _TASK6), (7, _TASK7), (8, _TASK8), (9, _TASK9), (10, _TASK10)):
+    p1 = a + 1.0
+    texts["test_task8.py"] = _TASK8.format(**n, p1=p1, hinge=((1 - b) + (1 + k)) / 3)
+    for number, text in ((6, _TASK6), (7, _TASK7), (9, _TASK9), (10, _TASK10)):
         texts[f"test_task{number}.py"] = text.format(**n)
     texts["__init__.py"] = ""
     return texts

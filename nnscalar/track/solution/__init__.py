@@ -3,7 +3,7 @@
 from .engine import Value, topological_order, zero_grad
 from .gradcheck import gradient_check, numerical_gradient
 from .nn import MLP, Layer, Neuron, Synapse
-from .train import accumulate_gradients, mse, sgd_step, train
+from .train import accumulate_gradients, hinge, mse, sgd_step, train
 
 __all__ = [
     "MLP",
@@ -13,6 +13,7 @@ __all__ = [
     "Value",
     "accumulate_gradients",
     "gradient_check",
+    "hinge",
     "mse",
     "numerical_gradient",
     "sgd_step",

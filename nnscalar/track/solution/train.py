@@ -1,4 +1,4 @@
-"""A loss, a step of gradient descent, and gradient accumulation (tasks 8 and 9)."""
+"""Two losses, a step of gradient descent, and gradient accumulation (tasks 8 and 9)."""
 
 from .engine import zero_grad
 
@@ -9,6 +9,20 @@ def mse(predictions, targets):
     total = 0.0
     for p, y in zip(predictions, targets):
         total = (p - y) ** 2 + total
+    return total * (1.0 / len(predictions))
+    # end
+
+
+def hinge(predictions, targets):
+    """The mean of max(0, 1 - target · prediction), targets ±1 (task 8; micrograd's demo loss).
+
+    A point on the right side by a margin of 1 or more adds nothing; any other adds how far it
+    falls short. max(0, ·) is relu.
+    """
+    # solution 8
+    total = 0.0
+    for p, y in zip(predictions, targets):
+        total = (1.0 - y * p).relu() + total
     return total * (1.0 / len(predictions))
     # end
 
@@ -40,16 +54,16 @@ def accumulate_gradients(model, xs, ys, k):
     # end
 
 
-def train(model, xs, ys, steps, learning_rate):
-    """Full-batch gradient descent on the mse for `steps` steps; the loss before each step
-    (task 8). Reset the gradients every step: leaves accumulate."""
+def train(model, xs, ys, steps, learning_rate, loss=mse):
+    """Full-batch gradient descent on `loss` (mse or hinge) for `steps` steps; the loss before
+    each step (task 8). Reset the gradients every step: leaves accumulate."""
     # solution 8
     losses = []
     for _ in range(steps):
         zero_grad(model.parameters())
-        loss = mse([model(x)[0] for x in xs], ys)
-        loss.backward()
+        value = loss([model(x)[0] for x in xs], ys)
+        value.backward()
         sgd_step(model.parameters(), learning_rate)
-        losses.append(loss.data)
+        losses.append(value.data)
     return losses
     # end
