@@ -25,6 +25,7 @@ __all__ = [
     "attention_graph",
     "load_names",
     "unigram_loss",
+    "word_attention",
 ]
 
 BOUNDARY = "."  # token 0: the start and the end of every name
@@ -310,7 +311,7 @@ def _head_graph(
         box(f"v{_sub(s)}[{dim}]", f"value Wv·x{_sub(s)}, entry {dim}", [values[-1]])
     scores = []
     for s, k in enumerate(keys, start=1):
-        zero = leaf(0.0, "bias 0")
+        zero = leaf(0.0, f"score{_sub(t, s)} bias")  # TinyGPT's dot products add a bias of 0
         scores.append(weighted_sum(q, k, zero))
         scores[-1].label = f"score{_sub(t, s)}"
         box(scores[-1].label, f"q{_sub(t)}·k{_sub(s)}/{root_d}", [zero, scores[-1]])
@@ -319,9 +320,39 @@ def _head_graph(
     for s, (lp, a) in enumerate(zip(logs, weights), start=1):
         lp.label, a.label = f"log a{_sub(t, s)}", f"a{_sub(t, s)}"
     box("softmax", f"weights a{_sub(t, 1)} … a{_sub(t, t)}, sum 1", [*logs, *weights])
-    zero = leaf(0.0, "bias 0")
+    zero = leaf(0.0, f"out{_sub(t)}[{dim}] bias")
     out = weighted_sum(weights, values, zero)
     out.label = f"out{_sub(t)}[{dim}]"
     box(out.label, f"Σ a{_sub(t)}ₛ·vₛ[{dim}]", [zero, out])
     title = f"attention head {head} of block {layer} at position {t}, output entry {dim}"
     return AttentionGraph(out, groups, notes, title)
+
+
+def word_attention(
+    word: str, position: int | None = None, head: int = 1, dim: int = 1, seed: int = 0
+) -> AttentionGraph:
+    """`attention_graph` of an untrained 8-wide, two-head TinyGPT (seed `seed`) over the names
+    list's characters reading `.word` (lowercased); `position` defaults to the word's last letter.
+    What `nnscalar draw --attention` and `nnscalar step --attention` show."""
+    names = load_names()
+    tokenizer = CharTokenizer(names)
+    model = TinyGPT(tokenizer.vocab_size, max(map(len, names)) + 1, n_embd=8, n_head=2, seed=seed)
+    if not word or len(word) >= model.block_size:
+        raise ConfigError(
+            f"attention: {word!r} has {len(word)} letters; valid: 1 to {model.block_size - 1}"
+        )
+    unknown = [c for c in word.lower() if c not in tokenizer.ids or c == BOUNDARY]
+    if unknown:
+        raise ConfigError(
+            f"attention: {unknown[0]!r} in {word!r} is not a letter of the names; "
+            f"valid: {''.join(tokenizer.chars[1:])}"
+        )
+    tokens = tokenizer.encode(word.lower())[:-1]  # the model reads `.word`
+    position = len(tokens) if position is None else position
+    graph = attention_graph(model, tokens, position, head=head, dim=dim)
+    read = "." + word.lower()  # attention_graph checked 1 <= position <= len(read)
+    where = f"position {position} ({read[position - 1]!r} of {read!r})"
+    title = graph.title.replace(f"position {position}", where)
+    return AttentionGraph(
+        graph.root, graph.groups, graph.notes, f"{title}, untrained TinyGPT seed {seed}"
+    )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
 from nnscalar import topological_order
 from nnscalar.errors import ConfigError
+from nnscalar.explain import backward_steps, number
+from nnscalar.page import StepPage
 from nnscalar.render import dot, draw_attention
 from nnscalar.render.colors import NEGATIVE_HEX, POSITIVE_HEX, SIGN_TITLE
-from nnscalar.transformer import CharTokenizer, TinyGPT, attention_graph
+from nnscalar.transformer import CharTokenizer, TinyGPT, attention_graph, word_attention
 
 WORDS = ["ada", "bob", "abba", "dan"]
 
@@ -86,3 +90,82 @@ def test_expand_names_a_group_of_the_graph():
 def test_the_drawing_renders():
     svg = draw_attention(head_graph(2)).svg()
     assert svg.count('class="node"') == 4 * 2 + 6 + 1  # the boxes and the legend
+
+
+# --- from the command line and on the step page ---------------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nnscalar", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_draw_attention_from_the_command_line(tmp_path):
+    result = _cli("draw", "--attention", "emma", "--position", "3", "--backward")
+    assert result.returncode == 0, result.stderr
+    graph = word_attention("emma", 3)
+    graph.root.backward()
+    assert result.stdout == draw_attention(graph, precision=4).dot
+    assert graph.title == (
+        "attention head 1 of block 1 at position 3 ('m' of '.emma'), output entry 1, "
+        "untrained TinyGPT seed 0"
+    )
+    result = _cli(
+        "draw", "--attention", "emma", "--expand", "score52,q5", "-o", str(tmp_path / "h.svg")
+    )
+    assert result.returncode == 0, result.stderr
+    svg = (tmp_path / "h.svg").read_text()
+    shown = re.findall(r">([^<>]+)</text>", svg)  # position 5, the "a": two boxes opened
+    assert "score₅₂ bias" in shown and "q₅[2]/√4" in shown and "k₂[1]" not in shown
+    for args, message in (
+        (["--attention", "emma", "--position", "6"], "--position=6 is not valid; valid: 1 to 5"),
+        (["--attention", "emma", "--head", "3"], "--head=3 is not valid; valid: 1 to 2"),
+        (["--attention", "emma!"], "--attention: '!' in 'emma!' is not a letter of the names"),
+        (["--attention", "emma", "--expand", "k9"], "--expand: 'k9' is not a group of this"),
+        (["--example", "neuron", "--position", "2"], "--position goes with --attention WORD"),
+        (["--example", "neuron", "--expand"], "--expand opens the boxes of --attention WORD"),
+    ):
+        result = _cli("draw", *args)
+        assert result.returncode != 0 and message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_the_step_page_shows_the_boxes_and_a_click_opens_one(browser, tmp_path):
+    path = tmp_path / "head.html"
+    result = _cli("step", "--attention", "emma", "--position", "3", "--html", str(path))
+    assert result.returncode == 0, result.stderr
+    graph = word_attention("emma", 3)
+    assert path.read_text() == StepPage.attention(graph).html()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(path.as_uri())
+    boxes, nodes = page.query_selector_all("#graph svg")
+    assert boxes.is_visible() and not nodes.is_visible()
+    titles = "els => els.map(e => e.querySelector('title').textContent)"
+    assert len(boxes.eval_on_selector_all("g.node", titles)) == 18 + 1  # and the legend
+    # the first step is the output's: its box is marked, in the drawing of boxes
+    steps = backward_steps(graph.root)
+    page.click("#next")
+    assert page.text_content("#position") == f"Step 1 of {len(steps)}"
+    out = boxes.eval_on_selector_all("g.node.current", titles)
+    assert out == [boxes.eval_on_selector_all("g.node", titles)[-2]]  # the last box: out₃[1]
+    # a click on the softmax box opens every scalar node, zoomed to the softmax's cluster
+    softmax = next(
+        g for g in boxes.query_selector_all("g.node.opens") if "softmax" in g.text_content()
+    )
+    softmax.click()
+    assert nodes.is_visible() and not boxes.is_visible()
+    assert page.text_content("#open-boxes") == "Close the boxes"
+    assert page.text_content("#zoom-level") != "100%"
+    labels = nodes.eval_on_selector_all("g.node", "els => els.map(e => e.textContent)")
+    assert any("log a₃₁" in text for text in labels) and any("a₃₂" in text for text in labels)
+    # the gradient of the first step is filled in under its parents, as on every step page
+    ids = {node: f"v{i}" for i, node in enumerate(topological_order(graph.root))}
+    first = steps[0].terms[0]
+    assert page.text_content(f"#label-{ids[first.parent]}").endswith(number(first.grad_after))
+    page.click("#open-boxes")
+    assert boxes.is_visible() and page.text_content("#zoom-level") == "100%"
+    assert problems == []
+    page.close()

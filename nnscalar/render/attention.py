@@ -7,14 +7,18 @@ boxes showing their numbers, or, with `collapse=False`, clusters of the scalar n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
+from ..core import Value
 from ..errors import ConfigError
 from ..transformer import AttentionGraph
 from .drawing import Drawing
 from .graph import MAX_NODES, draw
 
-__all__ = ["draw_attention"]
+__all__ = ["computing_groups", "draw_attention", "group_names"]
+
+_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
 def draw_attention(
@@ -30,14 +34,9 @@ def draw_attention(
     open), or with `collapse=False` every scalar node of the head's computation, clustered by
     group, its inputs and weights still boxes unless `expand` names them. Numbers are in their
     sign's colour, blue > 0, red < 0."""
-    opened = set(expand)
-    unknown = sorted(opened.difference(graph.notes))
-    if unknown:
-        raise ConfigError(
-            f"expand: {unknown[0]!r} is not a group of this graph; valid: {', '.join(graph.notes)}"
-        )
-    if not collapse:  # every group that computes something; the inputs and weights stay boxes
-        opened.update(group for node, group in graph.groups.items() if node.parents)
+    opened = group_names(graph, expand)
+    if not collapse:
+        opened |= computing_groups(graph.groups)
     return draw(
         graph.root,
         rankdir=rankdir,
@@ -49,3 +48,23 @@ def draw_attention(
         groups=graph.groups,
         notes=graph.notes,
     )
+
+
+def computing_groups(groups: Mapping[Value, str]) -> set[str]:
+    """The groups that compute something (open when expanded); the inputs and weights, only
+    leaves, stay boxes."""
+    return {group for node, group in groups.items() if node.parents}
+
+
+def group_names(graph: AttentionGraph, names: Iterable[str]) -> set[str]:
+    """The groups `names` names, each as written (`score₃₂`, `q₃/√4`) or typed (`score32`, `q3`)."""
+    typed = {re.sub(r"/√\d+$", "", group.translate(_DIGITS)): group for group in graph.notes}
+    known = {**typed, **{group: group for group in graph.notes}}
+    found = set()
+    for name in names:
+        if name.strip() not in known:
+            raise ConfigError(
+                f"expand: {name!r} is not a group of this graph; valid: {', '.join(typed)}"
+            )
+        found.add(known[name.strip()])
+    return found

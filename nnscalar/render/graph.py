@@ -166,7 +166,8 @@ def draw(
     elif color_by == "grad":
         picture.add(None, grad_legend(options.largest_grad, precision))
     elif named:
-        picture.add(None, sign_legend("number", ("each box: data, then grad",)))
+        note = "each box: data, then grad" if show_grad else "each box: its data"
+        picture.add(None, sign_legend("number", (note,)))
     body = _layout(picture, cluster, collapse, notes if named else None, set(collapsed.values()))
     return Drawing(dot.digraph(body, rankdir=rankdir, nodesep=0.25, ranksep=0.35))
 
