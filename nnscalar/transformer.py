@@ -14,7 +14,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from .core import Value, log_softmax, no_grad, vsum, weighted_sum, weighted_sums
+from .core import (
+    Value,
+    is_grad_enabled,
+    log_softmax,
+    no_grad,
+    vsum,
+    weighted_sum,
+    weighted_sums,
+)
 from .errors import ConfigError, ShapeError
 from .module import Module
 
@@ -235,6 +243,8 @@ def attention_graph(
     ):
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= top:
             raise ConfigError(f"{name}={n!r} is not valid; valid: 1 to {top}")
+    if not is_grad_enabled():
+        raise ConfigError("attention_graph records a graph: call it outside no_grad()")
     normed: dict[int, list[float]] = {}
 
     def watch(t: int, block: int, x: list[Value], heads: list[Value]) -> None:

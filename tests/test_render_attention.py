@@ -131,6 +131,21 @@ def test_draw_attention_from_the_command_line(tmp_path):
         assert "Traceback" not in result.stderr
 
 
+def test_step_attention_in_the_terminal_walks_every_node():
+    result = _cli("step", "--attention", "emma", "--position", "2", "--all")
+    assert result.returncode == 0, result.stderr
+    graph = word_attention("emma", 2)
+    steps = backward_steps(graph.root)
+    # position 2: the query's 4 projections and 4 scalings, 2 keys of 4, 2 values, 2 scores,
+    # 2 log-softmax and 2 exp nodes, the output
+    assert len(steps) == 8 + 8 + 2 + 2 + 4 + 1
+    text = " ".join(result.stdout.split())
+    assert "position 2 ('e' of '.emma')" in text
+    a21 = next(v for v in topological_order(graph.root) if v.label == "a₂₁")
+    graph.root.backward()
+    assert f"grad of a₂₁: 0.0 + {number(a21.grad)} = {number(a21.grad)}" in text
+
+
 def test_the_step_page_shows_the_boxes_and_a_click_opens_one(browser, tmp_path):
     path = tmp_path / "head.html"
     result = _cli("step", "--attention", "emma", "--position", "3", "--html", str(path))

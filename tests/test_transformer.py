@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from nnscalar import Adam, gradcheck, topological_order
+from nnscalar import Adam, gradcheck, no_grad, topological_order
 from nnscalar.errors import ConfigError, ShapeError
 from nnscalar.transformer import (
     CharTokenizer,
@@ -126,3 +126,5 @@ def test_attention_graph_refuses_what_the_model_does_not_have():
         attention_graph(model, [0, 1], 1, dim=0)
     with pytest.raises(ConfigError, match=r"tokens: 9 is not a token id; valid: ints 0 to 5"):
         attention_graph(model, [0, 9], 1)
+    with no_grad(), pytest.raises(ConfigError, match=r"call it outside no_grad\(\)"):
+        attention_graph(model, [0, 1], 1)

@@ -419,7 +419,7 @@ def _draw_groups(
         note = notes.get(group, "")
         title = f"<b>{dot.html(group)}</b>"
         if note:
-            title += f'<br/><font point-size="9">{dot.html(note)}</font>'
+            title += f'<br/><font point-size="10">{dot.html(note)}</font>'
         if len(outputs) > MAX_GIVEN and all(not v.parents for v in outputs):
             rows = [[f"<td>{len(outputs)} numbers</td>"]]
         else:
