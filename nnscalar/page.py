@@ -22,7 +22,7 @@ from .foreign import as_value
 from .render import draw
 from .render.attention import computing_groups
 from .render.drawing import write_file
-from .render.graph import group_ids
+from .render.graph import MAX_GIVEN, group_ids, group_outputs
 
 if TYPE_CHECKING:
     from .transformer import AttentionGraph
@@ -127,6 +127,19 @@ _JS = r"""
       label.setAttribute("id", "label-" + n.id);
       g.appendChild(label);
       v.labels[n.id] = label;
+    });
+    Object.keys(data.boxOutputs || {}).forEach(function (id) {
+      if (!v.byTitle[id]) return;  // a box of this view: its outputs' grads under it
+      const g = v.byTitle[id][0];
+      const box = g.getBBox();
+      const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
+      label.setAttribute("x", box.x + box.width / 2);
+      label.setAttribute("y", box.y + box.height + 10);
+      label.setAttribute("text-anchor", "middle");
+      label.setAttribute("class", "grad");
+      label.setAttribute("id", "label-" + id);
+      g.appendChild(label);
+      v.labels[id] = label;
     });
     const vb = v.vb;
     if (vb && vb.height) vb.height += 14;  // room for the labels under the lowest boxes
@@ -259,6 +272,18 @@ _JS = r"""
       });
       const cell = $("grad-" + n.id);
       cell.textContent = known ? grads[n.id] : "·";
+    });
+    Object.keys(data.boxOutputs || {}).forEach(function (id) {
+      const outputs = data.boxOutputs[id];
+      const known = outputs.filter(function (n) { return grads[n] !== undefined; });
+      views.forEach(function (v) {
+        const label = v.labels && v.labels[id];
+        if (!label) return;
+        label.textContent = "grad " + outputs.map(function (n) {
+          return grads[n] !== undefined ? grads[n] : "·";
+        }).join("  ");
+        label.classList.toggle("filled", known.length > 0);
+      });
     });
     if (step) {
       mark(step.node, "current");
@@ -481,6 +506,13 @@ class StepPage:
                 ids[s.node]: box[self.groups[s.node]] for s in self.forward if s.node in self.groups
             }
             data["open"] = sorted(box[group] for group in computing_groups(self.groups))
+            # the grads each box fills in under it: its outputs', as its numbers are shown
+            order = [s.node for s in self.forward]
+            data["boxOutputs"] = {
+                box[group]: [ids[v] for v in outputs]
+                for group, outputs in group_outputs(order, self.groups, self.root).items()
+                if len(outputs) <= MAX_GIVEN or any(v.parents for v in outputs)
+            }
         return data
 
     def _svgs(self) -> str:

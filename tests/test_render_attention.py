@@ -166,6 +166,12 @@ def test_the_step_page_shows_the_boxes_and_a_click_opens_one(browser, tmp_path):
     assert page.text_content("#position") == f"Step 1 of {len(steps)}"
     out = boxes.eval_on_selector_all("g.node.current", titles)
     assert out == [boxes.eval_on_selector_all("g.node", titles)[-2]]  # the last box: out₃[1]
+    assert page.text_content(f"#label-{out[0]}") == "grad 1.0"  # each box's grads fill in
+    # out = Σ aₛ·vₛ[1] + bias: the first step gives each softmax weight its grad, vₛ[1]
+    weights = [t for t in steps[0].terms if t.parent.op == "exp"]
+    assert [t.grad_after for t in weights] == [t.parent.data for t in steps[0].terms[3:6]]
+    shown = boxes.eval_on_selector_all("text.grad", "els => els.map(e => e.textContent)")
+    assert "grad " + "  ".join(number(t.grad_after) for t in weights) in shown
     # a click on the softmax box opens every scalar node, zoomed to the softmax's cluster
     softmax = next(
         g for g in boxes.query_selector_all("g.node.opens") if "softmax" in g.text_content()

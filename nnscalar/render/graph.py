@@ -181,6 +181,26 @@ def group_ids(order: Iterable[Value], groups: Mapping[Value, str]) -> dict[str, 
     return ids
 
 
+def group_outputs(
+    order: list[Value], groups: Mapping[Value, str], root: Value
+) -> dict[str, list[Value]]:
+    """Each group's outputs, in `order`: its nodes that are `root` or that a node outside the
+    group reads — what its box shows."""
+    used_outside = {
+        parent
+        for node in order
+        for parent in node.parents
+        if groups.get(parent) != groups.get(node)
+    }
+    outputs: dict[str, list[Value]] = {}
+    for node in order:
+        if node in groups:
+            kept = outputs.setdefault(groups[node], [])
+            if node is root or node in used_outside:
+                kept.append(node)
+    return outputs
+
+
 def check_options(rankdir: str, precision: int) -> None:
     """Refuse a `rankdir` or `precision` no picture can use (shared by every draw function)."""
     if rankdir not in RANKDIRS:
@@ -407,15 +427,10 @@ def _draw_groups(
     for node in order:
         if node in collapsed:
             members.setdefault(collapsed[node], []).append(node)
-    used_outside = {
-        parent
-        for node in order
-        for parent in node.parents
-        if collapsed.get(parent) != collapsed.get(node)
-    }
+    outputs_of = group_outputs(order, collapsed, options.root)
     highlighted = {collapsed[v] for v in options.highlight if v in collapsed}
     for group, nodes in members.items():
-        outputs = [v for v in nodes if v is options.root or v in used_outside]
+        outputs = outputs_of[group]
         note = notes.get(group, "")
         title = f"<b>{dot.html(group)}</b>"
         if note:
