@@ -12,13 +12,20 @@ import html
 import json
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .core import Value
 from .explain import number, steps
 from .foreign import as_value
 from .render import draw
+from .render.attention import computing_groups
 from .render.drawing import write_file
+from .render.graph import MAX_GIVEN, group_ids, group_outputs
+
+if TYPE_CHECKING:
+    from .transformer import AttentionGraph
 
 __all__ = ["StepPage"]
 
@@ -39,6 +46,9 @@ button:disabled { opacity: 0.45; cursor: default; }
 #graph svg { width: 100%; height: 100%; display: block; margin: 0 auto; cursor: grab;
              touch-action: none; }
 #graph svg.dragging { cursor: grabbing; }
+#graph svg.off { display: none; }
+#graph svg.boxes g.node.opens { cursor: pointer; }
+#graph svg.boxes g.node.opens:hover polygon { stroke: #e65100; }
 .zoom { position: absolute; right: 8px; top: 8px; display: flex; gap: 4px; }
 .zoom button { padding: 0 10px; min-width: 2.2em; }
 .legend { display: flex; gap: 18px; flex-wrap: wrap; color: #424242; font-size: 0.87em;
@@ -47,6 +57,7 @@ button:disabled { opacity: 0.45; cursor: default; }
           margin-right: 4px; border-radius: 2px; }
 .node.current polygon, .node.current ellipse { stroke: #e65100; stroke-width: 3px; }
 .node.parent polygon, .node.parent ellipse { stroke: #2e7d32; stroke-width: 2.5px; }
+.node.current.parent polygon { stroke: #e65100; }
 /* the gradient flows from a node back to its parents: dashes run against the drawn arrows */
 .edge.current path { stroke: #e65100; stroke-width: 3px; stroke-dasharray: 9 5;
                      animation: gradflow 0.8s linear infinite; }
@@ -82,36 +93,62 @@ _JS = r"""
 (function () {
   const data = JSON.parse(document.getElementById("steps-data").textContent);
   const steps = data.steps, total = steps.length;
-  const svg = document.querySelector("#graph svg");
-  const byTitle = {};
-  svg.querySelectorAll("g.node, g.edge").forEach(function (g) {
-    const t = g.querySelector("title");
-    // a + a draws two edges with one title: keep every element of a title
-    if (t) (byTitle[t.textContent] = byTitle[t.textContent] || []).push(g);
+  // one view per drawing: the graph, or (named groups) its boxes first, then them opened
+  const groupOf = data.groupOf || {};  // node id -> the id of the box it is drawn in
+  const views = Array.from(document.querySelectorAll("#graph svg")).map(function (svg) {
+    const byTitle = {};
+    svg.querySelectorAll("g.node, g.edge, g.cluster").forEach(function (g) {
+      const t = g.querySelector("title");
+      // a + a draws two edges with one title: keep every element of a title
+      if (t) (byTitle[t.textContent] = byTitle[t.textContent] || []).push(g);
+    });
+    return {svg: svg, byTitle: byTitle, vb: svg.viewBox.baseVal, labels: null, home: null};
   });
+  let view = views[0];
   function mark(title, name) {
-    (byTitle[title] || []).forEach(function (g) { g.classList.add(name); });
+    views.forEach(function (v) {
+      let found = v.byTitle[title];
+      if (!found && groupOf[title] !== undefined) found = v.byTitle[groupOf[title]];
+      (found || []).forEach(function (g) { g.classList.add(name); });
+    });
   }
-  // one gradient label under each value box
-  const labels = {};
-  data.nodes.forEach(function (n) {
-    if (!byTitle[n.id]) return;
-    const g = byTitle[n.id][0];
-    const box = g.getBBox();
-    const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
-    label.setAttribute("x", box.x + box.width / 2);
-    label.setAttribute("y", box.y + box.height + 10);
-    label.setAttribute("text-anchor", "middle");
-    label.setAttribute("class", "grad");
-    label.setAttribute("id", "label-" + n.id);
-    g.appendChild(label);
-    labels[n.id] = label;
-  });
-  const vb = svg.viewBox.baseVal;
-  if (vb && vb.height) vb.height += 14;  // room for the labels under the lowest boxes
+  function prepare(v) {  // once a view is shown (its boxes have sizes)
+    if (v.labels) return;
+    v.labels = {};  // one gradient label under each value box
+    data.nodes.forEach(function (n) {
+      if (!v.byTitle[n.id]) return;
+      const g = v.byTitle[n.id][0];
+      const box = g.getBBox();
+      const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
+      label.setAttribute("x", box.x + box.width / 2);
+      label.setAttribute("y", box.y + box.height + 10);
+      label.setAttribute("text-anchor", "middle");
+      label.setAttribute("class", "grad");
+      label.setAttribute("id", "label-" + n.id);
+      g.appendChild(label);
+      v.labels[n.id] = label;
+    });
+    Object.keys(data.boxOutputs || {}).forEach(function (id) {
+      if (!v.byTitle[id]) return;  // a box of this view: its outputs' grads under it
+      const g = v.byTitle[id][0];
+      const box = g.getBBox();
+      const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
+      label.setAttribute("x", box.x + box.width / 2);
+      label.setAttribute("y", box.y + box.height + 10);
+      label.setAttribute("text-anchor", "middle");
+      label.setAttribute("class", "grad");
+      label.setAttribute("id", "label-" + id);
+      g.appendChild(label);
+      v.labels[id] = label;
+    });
+    const vb = v.vb;
+    if (vb && vb.height) vb.height += 14;  // room for the labels under the lowest boxes
+    v.home = {x: vb.x, y: vb.y, width: vb.width, height: vb.height};
+  }
+  prepare(view);
   // zoom (wheel, + − buttons or keys, 0 to fit) and pan (drag) by moving the viewBox
-  const home = {x: vb.x, y: vb.y, width: vb.width, height: vb.height};
   function zoom(factor, cx, cy) {
+    const vb = view.vb, home = view.home;
     if (cx === undefined) { cx = vb.x + vb.width / 2; cy = vb.y + vb.height / 2; }
     const width = Math.min(Math.max(vb.width * factor, home.width / 20), home.width * 4);
     const f = width / vb.width;
@@ -120,31 +157,79 @@ _JS = r"""
     $("zoom-level").textContent = Math.round(100 * home.width / vb.width) + "%";
   }
   function fit() {
+    const vb = view.vb, home = view.home;
     vb.x = home.x; vb.y = home.y; vb.width = home.width; vb.height = home.height;
     $("zoom-level").textContent = "100%";
   }
   function toGraph(e) {
-    const m = svg.getScreenCTM().inverse(), p = svg.createSVGPoint();
+    const m = view.svg.getScreenCTM().inverse(), p = view.svg.createSVGPoint();
     p.x = e.clientX; p.y = e.clientY;
     return p.matrixTransform(m);
   }
-  svg.addEventListener("wheel", function (e) {
-    e.preventDefault();
-    const p = toGraph(e);
-    zoom(e.deltaY < 0 ? 1 / 1.2 : 1.2, p.x, p.y);
-  }, {passive: false});
-  let drag = null;
-  svg.addEventListener("pointerdown", function (e) {
-    drag = toGraph(e);
-    svg.classList.add("dragging");
-    svg.setPointerCapture(e.pointerId);
+  let drag = null, dragged = false, pressed = null;
+  views.forEach(function (v) {
+    const svg = v.svg;
+    svg.addEventListener("wheel", function (e) {
+      e.preventDefault();
+      const p = toGraph(e);
+      zoom(e.deltaY < 0 ? 1 / 1.2 : 1.2, p.x, p.y);
+    }, {passive: false});
+    svg.addEventListener("pointerdown", function (e) {
+      drag = toGraph(e);
+      dragged = false;
+      pressed = e.target;
+      svg.classList.add("dragging");
+      svg.setPointerCapture(e.pointerId);
+    });
+    svg.addEventListener("pointermove", function (e) {
+      if (!drag) return;
+      const p = toGraph(e);
+      if (Math.abs(p.x - drag.x) + Math.abs(p.y - drag.y) > 2) dragged = true;
+      view.vb.x -= p.x - drag.x; view.vb.y -= p.y - drag.y;
+    });
+    svg.addEventListener("pointerup", function () {
+      drag = null;
+      svg.classList.remove("dragging");
+      if (!dragged && pressed && v === views[0]) openBox(pressed);  // a click, not a drag
+    });
   });
-  svg.addEventListener("pointermove", function (e) {
-    if (!drag) return;
-    const p = toGraph(e);
-    vb.x -= p.x - drag.x; vb.y -= p.y - drag.y;
+  // named groups: a click on a box that computes opens the drawing of every scalar node,
+  // zoomed to that box's cluster; the button switches between the two drawings
+  const opens = data.open || [];
+  function openBox(target) {
+    const g = target.closest ? target.closest("g.node") : null;
+    if (!g || views.length < 2) return;
+    const title = g.querySelector("title").textContent;
+    if (opens.indexOf(title) >= 0) showView(1, title);
+  }
+  views[0].svg.querySelectorAll("g.node").forEach(function (g) {
+    const t = g.querySelector("title");
+    if (t && opens.indexOf(t.textContent) >= 0) g.classList.add("opens");
   });
-  svg.addEventListener("pointerup", function () { drag = null; svg.classList.remove("dragging"); });
+  function showView(i, focus) {
+    views.forEach(function (v, j) { v.svg.classList.toggle("off", j !== i); });
+    view = views[i];
+    prepare(view);
+    fit();
+    if (focus) zoomTo(focus);
+    $("open-boxes").textContent = i === 0 ? "Open the boxes" : "Close the boxes";
+    show();
+  }
+  function zoomTo(title) {  // centre the viewBox on a cluster, with a margin
+    const el = (view.byTitle["cluster_" + title] || [])[0];
+    if (!el) return;
+    const b = el.getBBox(), svg = view.svg, vb = view.vb, home = view.home;
+    const m = svg.getScreenCTM().inverse().multiply(el.getScreenCTM());
+    const corner = function (x, y) {
+      const p = svg.createSVGPoint(); p.x = x; p.y = y; return p.matrixTransform(m);
+    };
+    const a = corner(b.x, b.y), c = corner(b.x + b.width, b.y + b.height);
+    const width = Math.min(home.width, Math.max(home.width / 3,  // at most 3 times larger
+      1.3 * (c.x - a.x), 1.3 * (c.y - a.y) * home.width / home.height));
+    vb.width = width; vb.height = width * home.height / home.width;
+    vb.x = (a.x + c.x - vb.width) / 2; vb.y = (a.y + c.y - vb.height) / 2;
+    $("zoom-level").textContent = Math.round(100 * home.width / vb.width) + "%";
+  }
 
   let position = 0;  // steps done: 0 is the start, total is the end
   let quiz = false;
@@ -174,31 +259,49 @@ _JS = r"""
     const step = position > 0 ? steps[position - 1] : null;
     const grads = gradsAfter(position);
     data.nodes.forEach(function (n) {
-      const label = labels[n.id];
       const known = grads[n.id] !== undefined;
       const text = (n.labelled ? "" : n.name + " · ") + "grad " + (known ? grads[n.id] : "·");
-      if (label) {
+      views.forEach(function (v) {
+        const label = v.labels && v.labels[n.id];
+        if (!label) return;
         label.textContent = text;
         label.classList.toggle("filled", known);
         const negative = known && String(grads[n.id]).charAt(0) === "-";
         label.classList.toggle("neg", negative);
         label.classList.toggle("pos", known && !negative && Number(grads[n.id]) !== 0);
-      }
+      });
       const cell = $("grad-" + n.id);
       cell.textContent = known ? grads[n.id] : "·";
+    });
+    Object.keys(data.boxOutputs || {}).forEach(function (id) {
+      const outputs = data.boxOutputs[id];
+      const known = outputs.filter(function (n) { return grads[n] !== undefined; });
+      views.forEach(function (v) {
+        const label = v.labels && v.labels[id];
+        if (!label) return;
+        label.textContent = "grad " + outputs.map(function (n) {
+          return grads[n] !== undefined ? grads[n] : "·";
+        }).join("  ");
+        label.classList.toggle("filled", known.length > 0);
+      });
     });
     if (step) {
       mark(step.node, "current");
       mark(step.node + "_op", "current");
       $("row-" + step.node).classList.add("current");
-      Object.keys(byTitle).forEach(function (title) {
-        if (title.endsWith("->" + step.node + "_op") || title === step.node + "_op->" + step.node)
-          mark(title, "current");
+      views.forEach(function (v) {
+        Object.keys(v.byTitle).forEach(function (title) {
+          if (title.endsWith("->" + step.node + "_op") ||
+              title === step.node + "_op->" + step.node) mark(title, "current");
+        });
       });
       step.terms.forEach(function (t) {
         mark(t.parent, "parent");
         $("row-" + t.parent).classList.add("parent");
-        if (labels[t.parent] && revealed(position - 1)) labels[t.parent].classList.add("fresh");
+        views.forEach(function (v) {
+          const label = v.labels && v.labels[t.parent];
+          if (label && revealed(position - 1)) label.classList.add("fresh");
+        });
       });
     }
     $("position").textContent = position === 0 ? "Start" :
@@ -279,6 +382,9 @@ _JS = r"""
   $("zoom-in").addEventListener("click", function () { zoom(1 / 1.25); });
   $("zoom-out").addEventListener("click", function () { zoom(1.25); });
   $("zoom-fit").addEventListener("click", fit);
+  if ($("open-boxes")) $("open-boxes").addEventListener("click", function () {
+    showView(view === views[0] ? 1 : 0);
+  });
   $("equations").addEventListener("click", function (e) {
     if (e.target.id === "check") check();
   });
@@ -298,7 +404,7 @@ _JS = r"""
 """
 
 
-def _svg_body(svg: str) -> str:
+def _svg_body(svg: str, css_class: str = "") -> str:
     """The `<svg>` element alone, filling its box: a projector shows a small graph large, but
     never beyond 2.5 times its drawn size, where it would only look blown up."""
     start = svg.index("<svg")
@@ -310,6 +416,8 @@ def _svg_body(svg: str) -> str:
     if width:
         points = float(width.group(1).removesuffix("pt"))
         head += f' style="max-width: {2.5 * points:.0f}pt"'
+    if css_class:
+        head += f' class="{css_class}"'
     return head + body[head_end:]
 
 
@@ -324,13 +432,28 @@ class StepPage:
     `StepPage(parse("x*y").build({"x": 2.0, "y": 3.0})).save("walk.html")` writes one.
     """
 
-    def __init__(self, root: Value, title: str = "", tolerance: float = 0.01) -> None:
+    def __init__(
+        self,
+        root: Value,
+        title: str = "",
+        tolerance: float = 0.01,
+        groups: Mapping[Value, str] | None = None,
+        notes: Mapping[str, str] | None = None,
+    ) -> None:
         self.root = root = as_value(root)  # any Value-like graph: micrograd's, a student's own
         self.title = title
         self.tolerance = tolerance
+        # named groups (node → box): the graph is drawn as boxes, a click opens one
+        self.groups = None if groups is None else dict(groups)
+        self.notes = dict(notes or {})
         records = steps(root)  # one pass over one topological order
         self.forward = records.forward
         self.steps = records.backward
+
+    @classmethod
+    def attention(cls, graph: AttentionGraph, tolerance: float = 0.01) -> StepPage:
+        """The page of one attention head (`transformer.attention_graph`): its boxes first."""
+        return cls(graph.root, graph.title, tolerance, graph.groups, graph.notes)
 
     def data(self) -> dict[str, object]:
         """What the page's script reads: the nodes by DOT name and every step's numbers."""
@@ -376,11 +499,34 @@ class StepPage:
             for step in self.steps
         ]
         root = self.forward[-1].name
-        return {"root": root, "tolerance": self.tolerance, "nodes": nodes, "steps": steps}
+        data = {"root": root, "tolerance": self.tolerance, "nodes": nodes, "steps": steps}
+        if self.groups is not None:
+            box = group_ids([s.node for s in self.forward], self.groups)
+            data["groupOf"] = {
+                ids[s.node]: box[self.groups[s.node]] for s in self.forward if s.node in self.groups
+            }
+            data["open"] = sorted(box[group] for group in computing_groups(self.groups))
+            # the grads each box fills in under it: its outputs', as its numbers are shown
+            order = [s.node for s in self.forward]
+            data["boxOutputs"] = {
+                box[group]: [ids[v] for v in outputs]
+                for group, outputs in group_outputs(order, self.groups, self.root).items()
+                if len(outputs) <= MAX_GIVEN or any(v.parents for v in outputs)
+            }
+        return data
+
+    def _svgs(self) -> str:
+        """The graph, or with named groups its boxes and then every scalar node (hidden)."""
+        if self.groups is None:
+            return _svg_body(draw(self.root, show_grad=False).svg())
+        options = {"show_grad": False, "collapse": True, "groups": self.groups}
+        boxes = draw(self.root, notes=self.notes, **options).svg()
+        nodes = draw(self.root, notes=self.notes, expand=computing_groups(self.groups), **options)
+        return _svg_body(boxes, "boxes") + _svg_body(nodes.svg(), "off")
 
     def html(self) -> str:
         """The whole page as one HTML document: no file or network is needed to open it."""
-        svg = _svg_body(draw(self.root, show_grad=False).svg())
+        svg = self._svgs()
         title = self.title or f"the graph of {self.forward[-1].name}"
         rows = "\n".join(
             f'<tr id="row-v{s.index}"><td>{html.escape(s.name)}</td>'
@@ -408,7 +554,7 @@ grad(parent) += local derivative × grad(node).</p>
 <span id="position"></span>
 <label><input id="quiz" type="checkbox"> Quiz me (hide gradients until I answer)</label>
 <span id="score"></span>
-<span class="hint">Keys: ← → · zoom + − 0 · drag to pan</span>
+<span class="hint">Keys: ← → · zoom + − 0 · drag to pan</span>{self._open_button()}
 </div>
 <div id="graph">{svg}<div class="zoom">
 <button id="zoom-out" type="button" title="zoom out (−)">−</button>
@@ -433,6 +579,14 @@ style="color: #d6604d">red &lt; 0</b></span></p>
 </body>
 </html>
 """
+
+    def _open_button(self) -> str:
+        if self.groups is None:
+            return ""
+        return (
+            '\n<button id="open-boxes" type="button">Open the boxes</button>'
+            '<span class="hint">or click a box to open it</span>'
+        )
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to `path` (UTF-8) and return the path."""

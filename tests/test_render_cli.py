@@ -83,8 +83,8 @@ def test_model_file_draws_the_network(tmp_path):
     [
         (
             [],
-            "give exactly one thing to draw: an expression, --example (expression or neuron) "
-            "or --model PATH",
+            "give exactly one thing to draw: an expression, --example (expression or neuron), "
+            "--model PATH or --attention WORD",
         ),
         (
             ["--example", "neuron", "--set", "x=1"],

@@ -7,9 +7,15 @@ import random
 
 import pytest
 
-from nnscalar import Adam, gradcheck
+from nnscalar import Adam, gradcheck, no_grad, topological_order
 from nnscalar.errors import ConfigError, ShapeError
-from nnscalar.transformer import CharTokenizer, TinyGPT, load_names, unigram_loss
+from nnscalar.transformer import (
+    CharTokenizer,
+    TinyGPT,
+    attention_graph,
+    load_names,
+    unigram_loss,
+)
 
 WORDS = ["ada", "bob", "abba", "dan"]
 
@@ -59,3 +65,66 @@ def test_sampling_and_errors():
         model.logits([0] * 6)
     with pytest.raises(ConfigError, match="n_head=3 must divide n_embd=4"):
         TinyGPT(5, 5, n_embd=4, n_head=3)
+
+
+def _heads_seen(model: TinyGPT, tokens: list[int]) -> dict[tuple[int, int], list[float]]:
+    """(position, layer) → the heads' outputs, as the model's own forward pass computes them."""
+    seen = {}
+    model.logits(tokens, lambda t, layer, x, heads: seen.__setitem__((t, layer), heads))
+    return {key: [v.data for v in heads] for key, heads in seen.items()}
+
+
+def test_attention_graph_gives_the_models_head_output_bit_for_bit():
+    tokenizer = CharTokenizer(WORDS)
+    model = TinyGPT(tokenizer.vocab_size, block_size=5, n_embd=4, n_head=2, n_layer=2, seed=3)
+    tokens = tokenizer.encode("abba")[:-1]  # what the model reads: . a b b a
+    seen = _heads_seen(model, tokens)
+    for position in range(1, 6):
+        for layer in (1, 2):
+            for head in (1, 2):
+                for dim in (1, 2):
+                    graph = attention_graph(model, tokens, position, head, layer, dim)
+                    assert graph.root.data == seen[position, layer][2 * (head - 1) + dim - 1]
+
+
+def test_attention_graph_nodes_are_named_and_grouped_as_a_learner_reads_them():
+    model, _ = small_model()
+    tokens = CharTokenizer(WORDS).encode("ada")[:-1]  # . a d a: position 3 is "d"
+    graph = attention_graph(model, tokens, 3, dim=2)
+    nodes = {v.label: v for v in topological_order(graph.root)}
+    assert graph.root is nodes["out₃[2]"]
+    assert graph.title == "attention head 1 of block 1 at position 3, output entry 2"
+    assert list(graph.notes) == [
+        *("x₁", "x₂", "x₃", "Wq", "Wk", "Wv", "q₃/√2"),
+        *("k₁", "v₁[2]", "k₂", "v₂[2]", "k₃", "v₃[2]"),
+        *("score₃₁", "score₃₂", "score₃₃", "softmax", "out₃[2]"),
+    ]
+    assert graph.notes["score₃₂"] == "q₃·k₂/√2" and graph.notes["k₂"] == "key Wk·x₂"
+    assert set(graph.groups.values()) == set(graph.notes)
+    assert set(graph.groups) == set(topological_order(graph.root))  # every node in one box
+    weights = [nodes[f"a₃{s}"] for s in "₁₂₃"]
+    assert math.isclose(sum(a.data for a in weights), 1.0, rel_tol=1e-15)
+    for s, a in zip("₁₂₃", weights):  # softmax of the scores q·k/√2, written out
+        scores = [nodes[f"score₃{r}"].data for r in "₁₂₃"]
+        assert math.isclose(a.data, math.exp(nodes[f"score₃{s}"].data) / sum(map(math.exp, scores)))
+        q = [nodes[f"q₃[{j}]/√2"].data for j in (1, 2)]
+        k = [nodes[f"k{s}[{j}]"].data for j in (1, 2)]
+        assert nodes[f"score₃{s}"].data == q[0] * k[0] + q[1] * k[1] + 0.0
+    graph.root.backward()
+    for s, a in zip("₁₂₃", weights):  # out = Σ aₛ·vₛ: each weight's grad is its value, and back
+        assert a.grad == nodes[f"v{s}[2]"].data and nodes[f"v{s}[2]"].grad == a.data
+    assert all(p.grad == 0.0 for p in model.parameters())  # its leaves are copies
+
+
+def test_attention_graph_refuses_what_the_model_does_not_have():
+    model, _ = small_model()
+    with pytest.raises(ConfigError, match=r"position=5 is not valid; valid: 1 to 4"):
+        attention_graph(model, [0, 1, 2, 1], 5)
+    with pytest.raises(ConfigError, match=r"head=3 is not valid; valid: 1 to 2"):
+        attention_graph(model, [0, 1], 1, head=3)
+    with pytest.raises(ConfigError, match=r"dim=0 is not valid; valid: 1 to 2"):
+        attention_graph(model, [0, 1], 1, dim=0)
+    with pytest.raises(ConfigError, match=r"tokens: 9 is not a token id; valid: ints 0 to 5"):
+        attention_graph(model, [0, 9], 1)
+    with no_grad(), pytest.raises(ConfigError, match=r"call it outside no_grad\(\)"):
+        attention_graph(model, [0, 1], 1)

@@ -9,13 +9,20 @@ from ..core import Value
 from ..errors import ConfigError
 from ..render import Drawing, draw, draw_network
 from ..render.examples import EXAMPLES, example
-from ._arguments import add_expression_arguments
+from ._arguments import (
+    add_attention_arguments,
+    add_expression_arguments,
+    attention_from,
+    check_attention_arguments,
+)
 
 EPILOG = """examples:
   nnscalar draw "tanh(x1*w1 + x2*w2 + b)" --set x1=2,x2=0,w1=-3,w2=1,b=6.88 --backward -o g.svg
   nnscalar draw --example neuron --backward --color-by role -o neuron.png
   nnscalar draw --model model.json -o net.svg
   nnscalar draw --model model.json --input 0.5,-1 --backward --collapse -o call.svg
+  nnscalar draw --attention emma --position 3 --backward -o head.png
+  nnscalar draw --attention emma --position 3 --expand score32,softmax -o head.svg
 Without -o the DOT text is printed (no renderer needed); -o takes .svg, .png, .pdf or .dot."""
 
 
@@ -33,6 +40,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--example", choices=sorted(EXAMPLES), help="a built-in graph")
     source.add_argument("--model", metavar="PATH", help="a model file saved by MLP.save")
+    add_attention_arguments(source, parser)
+    parser.add_argument(
+        "--expand",
+        nargs="?",
+        const="",
+        metavar="GROUP,...",
+        help="--attention: open these boxes into their scalar nodes (e.g. score32,softmax); "
+        "alone: open every box that computes",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -81,12 +97,19 @@ def expression_graph(text: str, values: str) -> Value:
 
 def _drawing(args: argparse.Namespace) -> Drawing:
     rankdir = "TB" if args.tb else "LR"
-    sources = [s for s in (args.expression, args.example, args.model) if s is not None]
+    sources = [
+        s for s in (args.expression, args.example, args.model, args.attention) if s is not None
+    ]
     if len(sources) != 1:
         raise ConfigError(
             "give exactly one thing to draw: an expression, --example "
-            f"({' or '.join(sorted(EXAMPLES))}) or --model PATH"
+            f"({' or '.join(sorted(EXAMPLES))}), --model PATH or --attention WORD"
         )
+    check_attention_arguments(args)
+    if args.expand is not None and args.attention is None:
+        raise ConfigError("--expand opens the boxes of --attention WORD; give one too")
+    if args.attention is not None:
+        return _attention_drawing(args, rankdir)
     if args.values and args.expression is None:
         raise ConfigError("--set gives values to the names of an expression; give one too")
     if (args.input is not None or args.neuron is not None) and args.model is None:
@@ -131,6 +154,28 @@ def _drawing(args: argparse.Namespace) -> Drawing:
         precision=args.precision,
         max_nodes=args.max_nodes,
     )
+
+
+def _attention_drawing(args: argparse.Namespace, rankdir: str) -> Drawing:
+    """One attention head of a TinyGPT reading the word, collapsed unless --expand says."""
+    from ..render import draw_attention
+
+    graph = attention_from(args)
+    if args.backward:
+        graph.root.backward()
+    names = [n for n in (args.expand or "").split(",") if n.strip()]
+    try:
+        return draw_attention(
+            graph,
+            collapse=args.expand != "",
+            expand=names,
+            rankdir=rankdir,
+            show_grad=not args.no_grad,
+            precision=args.precision,
+            max_nodes=args.max_nodes,
+        )
+    except ConfigError as exc:  # "expand: …": the option's name
+        raise ConfigError(f"--{exc}" if str(exc).startswith("expand") else str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING
 from ..core import Value, topological_order
 from ..errors import ConfigError
 from ..expr import parse, parse_assignments, parse_numbers
-from ._arguments import add_expression_arguments
+from ._arguments import (
+    add_attention_arguments,
+    add_expression_arguments,
+    attention_from,
+    check_attention_arguments,
+)
 from .cmd_train import positive
 
 if TYPE_CHECKING:
@@ -22,6 +27,7 @@ EPILOG = """examples:
   nnscalar step "x*y + x" --set x=3,y=-2 --quiz
   nnscalar step "tanh(x*w + b)" --set x=0.5,w=2,b=-1 --html walk.html
   nnscalar step --model out/demo/model.json --input 0.5,-1 --neuron L1.N1
+  nnscalar step --attention emma --position 3 --html head.html
 Keys: Enter or n: next step, p: previous, q: quit. --all prints every step at once (the default
 when the output is not a terminal)."""
 
@@ -38,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_expression_arguments(parser)
     parser.add_argument("--model", metavar="PATH", help="a model file saved by MLP.save")
+    add_attention_arguments(parser, parser)
     parser.add_argument("--input", metavar="X1,X2,...", help="--model: one sample, e.g. 0.5,-1")
     parser.add_argument(
         "--output",
@@ -122,6 +129,9 @@ def _too_big(model: MLP, args: argparse.Namespace, count: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Step through the graph the arguments name, as they ask."""
+    check_attention_arguments(args)
+    if args.attention is not None:
+        return _run_attention(args)
     root, title = _graph(args)
     if args.html is not None:
         from ..page import StepPage
@@ -132,6 +142,28 @@ def run(args: argparse.Namespace) -> int:
     from ..walkthrough import Walkthrough
 
     walkthrough = Walkthrough(root, title=title)
+    if args.quiz:
+        walkthrough.quiz(tolerance=args.tolerance)
+    elif args.all or not sys.stdout.isatty():
+        walkthrough.show_all()
+    else:
+        walkthrough.browse()
+    return 0
+
+
+def _run_attention(args: argparse.Namespace) -> int:
+    """One attention head of a TinyGPT: its page (boxes first), else the steps in the terminal."""
+    if args.expression is not None or args.model is not None:
+        raise ConfigError("give one of: an expression, --model PATH or --attention WORD")
+    graph = attention_from(args)
+    if args.html is not None:
+        from ..page import StepPage
+
+        print(f"wrote {StepPage.attention(graph, tolerance=args.tolerance).save(args.html)}")
+        return 0
+    from ..walkthrough import Walkthrough
+
+    walkthrough = Walkthrough(graph.root, title=graph.title)
     if args.quiz:
         walkthrough.quiz(tolerance=args.tolerance)
     elif args.all or not sys.stdout.isatty():
