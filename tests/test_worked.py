@@ -3,6 +3,7 @@ formula, the numbers put in and the result; rounded for people, exact on request
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -176,3 +177,18 @@ def test_board_on_a_teacher_s_own_graph():
         "dL/dx = 2(1 − L²) = 2(1 − 0.7616²) = 0.8399",  # out is the root, L
     ]
     assert q.grad == 0.0 and x.grad == 0.0  # the board only reads the graph
+
+
+def test_a_graded_key_works_the_graded_numbers_and_offers_no_public_recomputation(tmp_path):
+    from nnscalar.exercises.variants import course_secret
+    from nnscalar.exercises.worksheet import write_worksheets
+
+    items = [ITEMS[4]]  # the shared node
+    ((_, seed),) = write_worksheets(tmp_path, 2024, ["ann"], items, secret="s" * 64)
+    with course_secret("s" * 64):
+        graded = worked_solution(5, seed)
+    assert graded != worked_solution(5, seed)  # without the secret: other numbers
+    key = tmp_path / "keys" / "ann"
+    assert f"```text\n{graded}\n```" in (key / "answer_key.md").read_text()
+    book = "".join(c["source"] for c in json.loads((key / "answer_key.ipynb").read_text())["cells"])
+    assert "dL/dx = dL/da · y + dL/db · 1" in book and "exact=True" not in book

@@ -232,7 +232,8 @@ def answer_key_markdown(student: str, seed: int, items: Items, graphs: str = "gr
 
 _KEY_NOTE = (
     "Answers to 6 significant figures, worked solutions to 4; the exact values are in the "
-    "key's notebook and answer files (and, in the HTML key, on hover over a number)."
+    "key's notebook and answer files (and, in the HTML key, on hover over a number underlined "
+    "with dots)."
 )
 
 
