@@ -2,6 +2,7 @@
 
 In a notebook: `setup(seed)` once, then `check(3, answer)` with `answer` a dict of the names the
 exercise asks for (numbers, or functions for a code exercise), or the path of an answers file.
+A teacher prints a worked solution with `worked_solution(3)` (`exact=True`: every digit).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "seed_of",
     "setup",
     "student_seed",
+    "worked_solution",
 ]
 
 _session: dict[str, Any] = {"seed": 0, "paths": ()}
@@ -60,3 +62,14 @@ def check(
     if isinstance(answer, Mapping):
         return check_answer(exercise, answer, chosen)
     return check_files([(exercise, Path(answer), chosen)], paths=_session["paths"])[0]
+
+
+def worked_solution(number: int | str, seed: int | str | None = None, exact: bool = False) -> str:
+    """The worked solution of exercise `number` (or id) for `seed` (default: the one `setup`
+    set), numbers rounded for people or, with `exact`, in full; "" for a code exercise."""
+    from .worksheet import worked_lines
+
+    chosen = _session["seed"] if seed is None else seed_of(seed)
+    _, exercise = find(number, all_exercises(_session["paths"]))
+    lines = worked_lines(exercise, chosen)
+    return "" if lines is None else lines.text(exact)

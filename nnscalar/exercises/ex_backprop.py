@@ -11,7 +11,7 @@ from ..gradcheck import gradcheck
 from .chainrule import gradient_parts
 from .model import CheckResult, Exercise, Part, close, number_part
 from .variants import distinct, exercise_rng, pick
-from .worked import explained
+from .worked import Worked, board
 
 __all__ = ["EXPRESSION_GRADIENTS", "NEW_OP_BACKWARD", "SHARED_NODE", "SPOT_THE_BUG"]
 
@@ -48,6 +48,11 @@ def _gradient_exercise(
         return CheckResult(exercise_id, tuple(gradient_parts(root, nodes, answer)))
 
     return solution, check
+
+
+def _board(root: Value, nodes: Mapping[str, Value]) -> Worked:
+    """The worked solution: the forward pass, then the chain rule down to the asked nodes."""
+    return board(root, nodes.values())
 
 
 def _answer_line(nodes: Mapping[str, Value]) -> str:
@@ -102,7 +107,7 @@ EXPRESSION_GRADIENTS = Exercise(
         "For the inputs of e = a·b: dL/da = dL/de · b and dL/db = dL/de · a.",
     ),
     graph=lambda seed: _expression(seed)[0],
-    worked=lambda seed: explained(_expression(seed)[0]),
+    worked=lambda seed: _board(*_expression(seed)),
 )
 
 
@@ -143,7 +148,7 @@ SHARED_NODE = Exercise(
         "Add the paths: dL/dx = dL/da · da/dx + dL/db · db/dx = b·y + a·1.",
     ),
     graph=lambda seed: _shared(seed)[0],
-    worked=lambda seed: explained(_shared(seed)[0]),
+    worked=lambda seed: _board(*_shared(seed)),
 )
 
 
@@ -412,12 +417,11 @@ def _bug_check(answer: Mapping[str, Any], seed: int) -> CheckResult:
     return CheckResult("spot-the-bug", tuple(parts))
 
 
-def _bug_worked(seed: int) -> str:
+def _bug_worked(seed: int) -> Worked:
     line, text, why, _ = _bug(seed)
-    return (
-        f"Line {line}, `{text}`, is wrong: {why}. The right line is "
-        f"`{_CODE[line - 1]}`.\n" + explained(_bug_graph(seed)[0])
-    )
+    found = f"Line {line}, `{text}`, is wrong: {why}. The right line is `{_CODE[line - 1]}`."
+    root, nodes = _bug_graph(seed)
+    return Worked(((found,),)) + _board(root, nodes)
 
 
 SPOT_THE_BUG = Exercise(

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import ops
-from ..core import Value
+from ..core import Value, weighted_sum
 from ..nn import Neuron
 from .chainrule import gradient_parts
 from .model import CheckResult, Exercise, Part, close, number_part
 from .variants import distinct, exercise_rng, pick
-from .worked import explained
+from .worked import Worked, board, eq
 
 __all__ = ["ACTIVATION_DERIVATIVES", "BIAS", "NEURON_FORWARD", "WEIGHTED_INPUT"]
 
@@ -91,10 +91,13 @@ WEIGHTED_INPUT = Exercise(
 )
 
 
-def _z_worked(seed: int) -> str:
+def _z_worked(seed: int) -> Worked:
     xs, ws, b = _z_numbers(seed)
-    products = " + ".join(f"{_g(x)}·({_g(w)})" for x, w in zip(xs, ws))
-    return f"Z = {products} + ({_g(b)}) = {_g(_z_solution(seed)['z'])}"
+    inputs = [Value(x, label=f"x{i}") for i, x in enumerate(xs, start=1)]
+    weights = [Value(w, label=f"w{i}") for i, w in enumerate(ws, start=1)]
+    z = weighted_sum(weights, inputs, Value(b, label="b"))
+    z.label = "z"
+    return board(z, backward=False)
 
 
 # --- 2. the bias -------------------------------------------------------------------------------
@@ -156,11 +159,26 @@ BIAS = Exercise(
 )
 
 
-def _bias_worked(seed: int) -> str:
+def _bias_worked(seed: int) -> Worked:
     w, b, x1 = _bias_numbers(seed)
-    return (
-        f"At x = 0, z = b, so b = {_g(b)}. At x = {_g(x1)}: {_g(w * x1 + b)} = w·{_g(x1)} + "
-        f"({_g(b)}), so w = ({_g(w * x1 + b)} − ({_g(b)}))/{_g(x1)} = {_g(w)}."
+    y1 = w * x1 + b
+    return Worked(
+        (
+            eq("At x = 0: z = w·0 + b = b, so b = {}", b),
+            eq(
+                "At x = {}: w·{} + b = {}, so w = ({} − b)/{} = ({} − {})/{} = {}",
+                x1,
+                x1,
+                y1,
+                y1,
+                x1,
+                y1,
+                b,
+                x1,
+                w,
+            ),
+            ("Without a bias, z = w·0 = 0 at x = 0, whatever w is.",),
+        )
     )
 
 
@@ -174,8 +192,11 @@ def _act_z(seed: int) -> float:
 
 
 def _act_nodes(z: float) -> dict[str, Value]:
-    a = Value(z, label="z")
-    return {name: getattr(a, name)() for name in _ACTIVATIONS}
+    nodes = {}
+    for name in _ACTIVATIONS:  # a z of its own each: a worked solution reads one graph at a time
+        nodes[name] = getattr(Value(z, label="z"), name)()
+        nodes[name].label = name
+    return nodes
 
 
 def _act_statement(seed: int) -> str:
@@ -232,16 +253,11 @@ def _act_check(answer: Mapping[str, Any], seed: int) -> CheckResult:
     return CheckResult("activation-derivatives", tuple(parts))
 
 
-def _act_worked(seed: int) -> str:
-    z = _act_z(seed)
-    lines = []
-    for name, node in _act_nodes(z).items():
-        env = ops.formula_env(node, 0)
-        lines.append(
-            f"{name}({_g(z)}) = {node.data:.6g}; d/dz = {_formula(name)} with "
-            f"out = {env['out']:.6g}, a = {_g(z)}: {node.local_grads[0]:.6g}"
-        )
-    return "\n".join(lines)
+def _act_worked(seed: int) -> Worked:
+    worked = Worked(())
+    for node in _act_nodes(_act_z(seed)).values():
+        worked += board(node, node.parents)
+    return worked
 
 
 ACTIVATION_DERIVATIVES = Exercise(
@@ -277,7 +293,11 @@ def _neuron(seed: int) -> tuple[Neuron, list[float]]:
         if abs(w1 * xs[0] + w2 * xs[1] + b) >= 0.5:
             break
     neuron.weights[0].data, neuron.weights[1].data, neuron.bias.data = w1, w2, b
-    neuron(xs)
+    out = neuron([Value(x, label=f"x{i}") for i, x in enumerate(xs, start=1)])
+    # the statement's names, so the picture and the worked solution read as the exercise does
+    neuron.weights[0].label, neuron.weights[1].label, neuron.bias.label = "w1", "w2", "b"
+    assert neuron.z is not None
+    neuron.z.label, out.label = "z", "out"
     return neuron, xs
 
 
@@ -374,6 +394,12 @@ def _neuron_graph(seed: int) -> Value:
     return neuron.output
 
 
+def _neuron_worked(seed: int) -> Worked:
+    neuron, _ = _neuron(seed)
+    assert neuron.output is not None
+    return board(neuron.output, [neuron.weights[0], neuron.bias])
+
+
 NEURON_FORWARD = Exercise(
     id="neuron-forward",
     title="A neuron, forward and back",
@@ -386,5 +412,5 @@ NEURON_FORWARD = Exercise(
         "Backward: d(out)/dz is the activation's slope at z, written with out.",
         "d(out)/dw₁ = d(out)/dz · dz/dw₁, and dz/dw₁ = x₁; dz/db = 1.",
     ),
-    worked=lambda seed: explained(_neuron_graph(seed)),
+    worked=_neuron_worked,
 )

@@ -15,7 +15,7 @@ from ..train import Trainer
 from .chainrule import gradient_parts
 from .model import CheckResult, Exercise, Part, close, number_part
 from .variants import exercise_rng, pick
-from .worked import explained
+from .worked import Worked, board, eq
 
 __all__ = ["ACCUMULATION", "ADAM_STEP", "CROSS_ENTROPY", "MSE_LOSS", "SGD_STEP", "TRAIN_NET"]
 
@@ -53,7 +53,8 @@ def _mse_numbers(seed: int) -> tuple[list[float], list[float]]:
 def _mse_graph(seed: int) -> tuple[Value, list[Value]]:
     ps, ts = _mse_numbers(seed)
     predictions = [Value(p, label=f"p{i}") for i, p in enumerate(ps, start=1)]
-    loss = mse(predictions, ts)
+    targets = [Value(t, label=f"t{i}") for i, t in enumerate(ts, start=1)]  # named: tᵢ
+    loss = mse(predictions, targets)
     loss.label = "L"
     return loss, predictions
 
@@ -61,7 +62,7 @@ def _mse_graph(seed: int) -> tuple[Value, list[Value]]:
 def _mse_statement(seed: int) -> str:
     ps, ts = _mse_numbers(seed)
     pairs = ", ".join(
-        f"p{i} = {_g(p)} (target {_g(t)})" for i, (p, t) in enumerate(zip(ps, ts), start=1)
+        f"p{i} = {_g(p)} (target t{i} = {_g(t)})" for i, (p, t) in enumerate(zip(ps, ts), start=1)
     )
     return (
         f"A network predicts {pairs}. The loss is the **mean squared error** "
@@ -123,7 +124,7 @@ MSE_LOSS = Exercise(
         "Only the i-th term depends on pᵢ: d(pᵢ − tᵢ)²/dpᵢ = 2(pᵢ − tᵢ).",
         "Keep the 1/n of the mean: dL/dpᵢ = 2(pᵢ − tᵢ)/n.",
     ),
-    worked=lambda seed: explained(_mse_graph(seed)[0]),
+    worked=lambda seed: board(*_mse_graph(seed)),
 )
 
 
@@ -209,7 +210,7 @@ CROSS_ENTROPY = Exercise(
         "L = −ln(probability of the right class).",
         "dL/dzᵢ = softmaxᵢ − [i is the right class]: subtract 1 only there.",
     ),
-    worked=lambda seed: explained(_ce_graph(seed)[0]),
+    worked=lambda seed: board(*_ce_graph(seed)),
 )
 
 
@@ -233,9 +234,9 @@ def _sgd_numbers(seed: int) -> dict[str, float]:
 def _sgd_graph(seed: int) -> tuple[Value, dict[str, Value]]:
     n = _sgd_numbers(seed)
     w, b = Value(n["w"], label="w"), Value(n["b"], label="b")
-    yhat = w * n["x"] + b
-    yhat.label = "yhat"
-    loss = (yhat - n["y"]) ** 2
+    yhat = w * Value(n["x"], label="x") + b
+    yhat.label = "ŷ"
+    loss = (yhat - Value(n["y"], label="y")) ** 2
     loss.label = "L"
     return loss, {"dL_dw": w, "dL_db": b}
 
@@ -301,13 +302,14 @@ SGD_STEP = Exercise(
 )
 
 
-def _sgd_worked(seed: int) -> str:
+def _sgd_worked(seed: int) -> Worked:
     n, s = _sgd_numbers(seed), _sgd_solution(seed)
-    lr = _g(n["lr"])
-    return (
-        explained(_sgd_graph(seed)[0]) + "\nSGD: "
-        f"w_new = {_g(n['w'])} − {lr}·({s['dL_dw']:.6g}) = {s['w_new']:.6g}; "
-        f"b_new = {_g(n['b'])} − {lr}·({s['dL_db']:.6g}) = {s['b_new']:.6g}"
+    loss, nodes = _sgd_graph(seed)
+    return board(loss, nodes.values()) + Worked(
+        (
+            eq("w_new = w − lr·dL/dw = {} − {}·{} = {}", n["w"], n["lr"], s["dL_dw"], s["w_new"]),
+            eq("b_new = b − lr·dL/db = {} − {}·{} = {}", n["b"], n["lr"], s["dL_db"], s["b_new"]),
+        )
     )
 
 
@@ -389,22 +391,40 @@ def _adam_check(answer: Mapping[str, Any], seed: int) -> CheckResult:
     return CheckResult("adam-step", tuple(parts))
 
 
-def _adam_worked(seed: int) -> str:
+def _adam_worked(seed: int) -> Worked:
     w, g1, g2, lr = _adam_numbers(seed)
     s = _adam_solution(seed)
+    b1, b2 = _BETAS
     lines = []
     m = v = 0.0
     for t, g in ((1, g1), (2, g2)):
         m_new, v_new = s[f"m{t}"], s[f"v{t}"]
-        m_hat, v_hat = m_new / (1 - _BETAS[0] ** t), v_new / (1 - _BETAS[1] ** t)
-        lines.append(
-            f"step {t}: g = {_g(g)}; m = 0.9·{_p(m)} + 0.1·{_p(g)} = {m_new:.6g}; "
-            f"v = 0.999·{_p(v)} + 0.001·{_p(g)}² = {v_new:.6g}; m̂ = {m_hat:.6g}; "
-            f"v̂ = {v_hat:.6g}; w = {s.get(f'w{t - 1}', w):.6g} − {_g(lr)}·{_p(m_hat)}/"
-            f"(√{v_hat:.6g} + ε) = {s[f'w{t}']:.6g}"
-        )
+        m_hat, v_hat = m_new / (1 - b1**t), v_new / (1 - b2**t)
+        before = s.get(f"w{t - 1}", w)
+        lines += [
+            eq(f"Step {t}, g = {{}}:", g),
+            eq(f"  m{t} = β₁m + (1 − β₁)g = {{}}·{{}} + {{}}·{{}} = {{}}", b1, m, 1 - b1, g, m_new),
+            eq(
+                f"  v{t} = β₂v + (1 − β₂)g² = {{}}·{{}} + {{}}·{{}}² = {{}}",
+                b2,
+                v,
+                1 - b2,
+                g,
+                v_new,
+            ),
+            eq(f"  m̂ = m{t}/(1 − β₁^{t}) = {{}}/{{}} = {{}}", m_new, 1 - b1**t, m_hat),
+            eq(f"  v̂ = v{t}/(1 − β₂^{t}) = {{}}/{{}} = {{}}", v_new, 1 - b2**t, v_hat),
+            eq(
+                f"  w{t} = w − lr·m̂/(√v̂ + ε) = {{}} − {{}}·{{}}/(√{{}} + ε) = {{}}",
+                before,
+                lr,
+                m_hat,
+                v_hat,
+                s[f"w{t}"],
+            ),
+        ]
         m, v = m_new, v_new
-    return "\n".join(lines)
+    return Worked(tuple(lines))
 
 
 ADAM_STEP = Exercise(
@@ -522,13 +542,27 @@ def _acc_check(answer: Mapping[str, Any], seed: int) -> CheckResult:
     return CheckResult("accumulation", tuple(parts))
 
 
-def _acc_worked(seed: int) -> str:
+def _acc_worked(seed: int) -> Worked:
     s = _acc_solution(seed)
-    return (
-        f"g_full = {s['g_full']:.6g}; g_mb1 = {s['g_mb1']:.6g}; g_mb2 = {s['g_mb2']:.6g}; "
-        f"accumulated = 3/5·({s['g_mb1']:.6g}) + 2/5·({s['g_mb2']:.6g}) = "
-        f"{s['g_accumulated']:.6g}, the full-batch gradient."
+    w, xs, ys = _acc_numbers(seed)
+    errors = [w * x - y for x, y in zip(xs, ys)]
+    lines = [
+        ("For one sample, d(w·xᵢ − yᵢ)²/dw = 2(w·xᵢ − yᵢ)·xᵢ; a mean over n divides by n.",),
+        eq("w·xᵢ − yᵢ for the five samples: {}, {}, {}, {}, {}", *errors),
+    ]
+    for name, a, b in (("g_full", 0, 5), ("g_mb1", 0, 3), ("g_mb2", 3, 5)):
+        terms = " + ".join(["{}·{}"] * (b - a))
+        pairs = [v for e, x in zip(errors[a:b], xs[a:b]) for v in (e, x)]
+        lines.append(eq(f"{name} = 2/{b - a}·({terms}) = {{}}", *pairs, s[name]))
+    lines.append(
+        eq(
+            "g_accumulated = 3/5·g_mb1 + 2/5·g_mb2 = 3/5·{} + 2/5·{} = {}, the full-batch gradient",
+            s["g_mb1"],
+            s["g_mb2"],
+            s["g_accumulated"],
+        )
     )
+    return Worked(tuple(lines))
 
 
 ACCUMULATION = Exercise(

@@ -9,7 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from .worked import Worked
 
 __all__ = [
     "SIG_FIGS",
@@ -199,7 +202,7 @@ class Exercise:
     check: Callable[[Mapping[str, Any], int], CheckResult]
     hints: tuple[str, ...] = ()
     graph: Callable[[int], Any] | None = None
-    worked: Callable[[int], str] | None = None
+    worked: Callable[[int], Worked | str] | None = None  # a key's worked solution (`board`)
     # Code exercises: runs in the sandbox on the student's names, returns plain JSON data.
     probe: Callable[[Mapping[str, Any], Any], dict[str, Any]] | None = None
     inputs: Callable[[int], Any] | None = None  # what the probe is given (JSON), from the seed

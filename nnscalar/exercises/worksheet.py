@@ -1,5 +1,6 @@
 """Worksheets: per student, the exercises of their seed as Markdown, HTML and a Jupyter notebook,
-and a separate answer key with reference answers and worked solutions (the explainer's steps).
+and a separate answer key with reference answers and worked solutions (`worked.board`: the
+chain rule with the exercise's own names), numbers rounded for people and exact on hover.
 
 Every format is written from the same `statement(seed)`, so they always show the same numbers.
 """
@@ -23,9 +24,11 @@ from ..files import write_atomic
 from ..render import draw
 from .model import Exercise
 from .variants import course_secret, graded, student_seed
+from .worked import Line, Num, Worked
 
 __all__ = [
     "answer_file_name",
+    "answer_key_html",
     "answer_key_markdown",
     "answers_text",
     "notebook",
@@ -44,6 +47,10 @@ h2{border-top:1px solid #ccc;padding-top:1rem}pre{background:#f6f6f6;padding:.6r
 .graph svg,img{max-width:100%;height:auto}.answer{border:1px dashed #999;min-height:4rem;
 padding:.5rem}pre{white-space:pre-wrap;overflow-wrap:anywhere}code{overflow-wrap:anywhere}
 body{padding:0 1rem;box-sizing:border-box}@page{margin:15mm}
+pre,.worked{font-size:.85rem}.worked{background:#f6f6f6;padding:.6rem;font-family:ui-monospace,monospace}
+.worked div{white-space:pre-wrap;overflow-wrap:anywhere;padding-left:2ch;text-indent:-2ch}
+span.n[title]{text-decoration:underline dotted #999}h2{break-after:avoid}
+@media print{span.n[title]{text-decoration:none}.worked,pre{break-inside:avoid}}
 @media print{details{display:none}h2{break-before:auto}body{max-width:none;margin:0;padding:0}}"""
 
 
@@ -113,12 +120,31 @@ def _inline(svg: str) -> str:
     return svg[svg.index("<svg") :]
 
 
-def _key_text(number: int, exercise: Exercise, seed: int) -> str:
-    """The reference answer as the key shows it: numbers rounded for people (6 figures)."""
+def _key_lines(number: int, exercise: Exercise, seed: int) -> Worked:
+    """The reference answer as the key shows it: each number rounded for people (6 figures),
+    exact in its `Num`; a code exercise's model solution as it is."""
     solution = exercise.solution(seed)
     if not isinstance(solution, dict):
-        return answers_text(number, exercise, seed, filled=True)
-    return "\n".join(f"{name} = {value:.6g}" for name, value in solution.items()) + "\n"
+        text = answers_text(number, exercise, seed, filled=True).rstrip()
+        return Worked(tuple((line,) for line in text.splitlines()))
+    return Worked(tuple((f"{name} = ", _Answer(value)) for name, value in solution.items()))
+
+
+class _Answer(Num):
+    """A reference answer: 6 significant figures, as the key's answer lines always showed."""
+
+    def text(self, exact: bool = False) -> str:
+        return repr(self.value) if exact else f"{self.value:.6g}"
+
+
+def worked_lines(exercise: Exercise, seed: int) -> Worked | None:
+    """The exercise's worked solution for `seed` as lines (a teacher's `worked` may give text)."""
+    if exercise.worked is None:
+        return None
+    worked = exercise.worked(seed)
+    if isinstance(worked, Worked):
+        return worked
+    return Worked(tuple((line,) for line in str(worked).splitlines()))
 
 
 def _check_line(number: int, exercise: Exercise, seed: int) -> str:
@@ -186,22 +212,70 @@ def answer_key_markdown(student: str, seed: int, items: Items, graphs: str = "gr
     """The answer key: each reference answer, its worked solution and the graph with gradients."""
     parts = [
         f"# Answer key: {student} (seed {seed})\n",
-        "Numbers to 6 significant figures; the exact values are in the key's notebook and "
-        "answer files.\n",
+        _KEY_NOTE + "\n",
     ]
     for number, exercise in items:
         language = "python" if exercise.kind == "code" else "text"
         parts.append(
             f"## {number}. {exercise.title}\n\n```{language}\n"
-            f"{_key_text(number, exercise, seed).rstrip()}\n```\n"
+            f"{_key_lines(number, exercise, seed)}\n```\n"
         )
-        if exercise.worked is not None:
-            parts.append(f"Worked solution:\n\n```text\n{exercise.worked(seed)}\n```\n")
+        worked = worked_lines(exercise, seed)
+        if worked is not None:
+            parts.append(f"Worked solution:\n\n```text\n{worked}\n```\n")
         if exercise.graph is not None:
             parts.append(
                 f"![The graph after backward()]({graphs}/{number:02d}-{exercise.id}-key.svg)\n"
             )
     return "\n".join(parts)
+
+
+_KEY_NOTE = (
+    "Answers to 6 significant figures, worked solutions to 4; the exact values are in the "
+    "key's notebook and answer files (and, in the HTML key, on hover over a number underlined "
+    "with dots)."
+)
+
+
+def _html_line(line: Line) -> str:
+    """One line: text escaped (`code` in backticks as code), each number as shown and, when that
+    is rounded, its exact value (`repr`) as the hover title."""
+    out = []
+    for segment in line:
+        if isinstance(segment, Num):
+            shown = segment.text()
+            rounded = float(shown.replace("−", "-")) != segment.value
+            title = f' title="{segment.text(exact=True)}"' if rounded else ""
+            out.append(f'<span class="n"{title}>{shown}</span>')
+            continue
+        for k, piece in enumerate(segment.split("`")):
+            escaped = html.escape(piece)
+            out.append(f"<code>{escaped}</code>" if k % 2 else escaped)
+    return "".join(out)
+
+
+def answer_key_html(student: str, seed: int, items: Items, graphs: str = "graphs") -> str:
+    """The answer key as a page: answers and worked solutions rounded for people, the exact
+    value of every number on hover; it prints on A4 and Letter."""
+    body = [
+        f"<h1>Answer key: {html.escape(student)} (seed {seed})</h1>",
+        f"<p>{html.escape(_KEY_NOTE)}</p>",
+    ]
+    for number, exercise in items:
+        answer = "\n".join(_html_line(line) for line in _key_lines(number, exercise, seed).lines)
+        body.append(
+            f'<section id="ex{number}"><h2>{number}. {html.escape(exercise.title)}</h2>'
+            f"<pre>{answer}</pre>"
+        )
+        worked = worked_lines(exercise, seed)
+        if worked is not None:
+            lines = "".join(f"<div>{_html_line(line)}</div>" for line in worked.lines)
+            body.append(f'<p>Worked solution:</p><div class="worked">{lines}</div>')
+        if exercise.graph is not None:
+            src = html.escape(f"{graphs}/{number:02d}-{exercise.id}-key.svg")
+            body.append(f'<p><img src="{src}" alt="The graph after backward()"></p>')
+        body.append("</section>")
+    return _page(f"Answer key: {student}", body)
 
 
 def _cell(kind: str, source: str, cell_id: str, **extra: object) -> dict:
@@ -232,7 +306,8 @@ def notebook(
 
     `filled` puts the reference answers in (the answer key's notebook).
     """
-    setup = f"from nnscalar.exercises import check, setup\n\nsetup({seed}"
+    names = "check, setup, worked_solution" if filled else "check, setup"
+    setup = f"from nnscalar.exercises import {names}\n\nsetup({seed}"
     setup += f", paths={[str(p) for p in paths]!r})" if paths else ")"
     cells = [
         _cell(
@@ -256,6 +331,12 @@ def notebook(
         answer = _cell("code", _answer_cell(number, exercise, seed, filled), f"ex{number}-answer")
         answer["metadata"] = {"nnscalar": {"exercise": exercise.id, "number": number}}
         cells.append(answer)
+        solution = worked_lines(exercise, seed) if filled else None
+        if solution is not None:
+            # a graded variant's numbers need the course secret, which the notebook does not hold
+            exact = f" (every digit: `print(worked_solution({number}, exact=True))`)"
+            text = f"Worked solution{'' if graded() else exact}:\n\n```text\n{solution}\n```"
+            cells.append(_cell("markdown", text, f"ex{number}-worked"))
         checking = (
             "# checked when graded (this graded variant needs the teacher's course secret)"
             if graded() and not filled
@@ -299,9 +380,7 @@ def _write_one(
     book = json.dumps(notebook(student, seed, items, filled=key, paths=paths), indent=1)
     if key:
         _write(folder / "answer_key.md", answer_key_markdown(student, seed, items))
-        md = MarkdownIt("commonmark", {"html": False})  # an id is text, never markup
-        key = md.render(answer_key_markdown(student, seed, items))
-        _write(folder / "answer_key.html", _page(f"Answer key: {student}", [key]))
+        _write(folder / "answer_key.html", answer_key_html(student, seed, items))
         _write(folder / "answer_key.ipynb", book + "\n")
     else:
         _write(folder / "worksheet.md", worksheet_markdown(student, seed, items))
