@@ -98,7 +98,8 @@ def test_a_submission_over_its_cap_is_stopped_with_every_child_and_listed(tmp_pa
     )
     assert (sleepy["seed"], sleepy["total"]) == ("", "")
     assert sleepy["problems"] == "not graded: took longer than 4 s"
-    assert "sleepy: not graded" in stdout and "took longer than 4 s" in stdout
+    assert "sleepy: not graded: took longer than 4 s" in stdout  # as it happens, then the table
+    assert "ann, quitter: the files state no seed: graded with --seed 3" in stdout  # one line
     assert "graded 3/3" in stderr  # no terminal: plain progress lines
 
 
@@ -214,3 +215,22 @@ def test_a_terminal_sees_a_progress_bar(tmp_path):
     assert child.exitstatus == 0
     assert "graded 1/3" not in child.before  # the plain lines are for logs, not terminals
     assert [r["total"] for r in _rows(tmp_path / "out")] == ["1.0", "1.0", "1.0"]
+
+
+def test_a_script_without_the_main_guard_is_told_what_to_do(tmp_path):
+    """Spawned grading processes import the script that started them: unguarded, it would
+    grade again in each; they end before they start, and the error says why."""
+    _class(tmp_path / "subs", {"ann": {F1: RIGHT_Z}})
+    script = tmp_path / "grade.py"
+    script.write_text(
+        "from nnscalar.exercises import Limits, all_exercises\n"
+        "from nnscalar.exercises.grading import grade_all\n"
+        f"grade_all({str(tmp_path / 'subs')!r}, [(1, all_exercises()[0])], {SEED},"
+        " allow_unisolated=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 1
+    assert "grading processes keep dying before they start" in done.stderr
+    assert "must call grade_all under `if __name__ == '__main__':`" in done.stderr

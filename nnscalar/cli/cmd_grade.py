@@ -146,6 +146,15 @@ class _ProgressLines:
             self.said = (tenths, now)
 
 
+def _grouped(grades: list[Grade]) -> dict[str, list[str]]:
+    """Each distinct warning and the students who have it, in the order they first appear."""
+    students: dict[str, list[str]] = {}
+    for grade in grades:
+        for warning in grade.warnings:
+            students.setdefault(warning, []).append(grade.student)
+    return students
+
+
 def run(args: argparse.Namespace) -> int:
     """Grade, write the files and print the table."""
     exercises = all_exercises(args.path)
@@ -177,14 +186,13 @@ def run(args: argparse.Namespace) -> int:
         bar.advance(task)
         if bar.disable:  # no terminal (CI, a log file): a plain line now and then
             progress_line(len(done))
-        if not grade.warnings and grade.graded:
-            return  # the table below has every score
-        score = f"{grade.total:g}" if grade.graded else "[red]not graded[/]"
-        console.print(
-            f"[dim]{len(done)}/{total}[/] {escape(grade.student)}: {score}", highlight=False
+        if grade.graded:
+            return  # the table below has every score, and its warnings
+        say = console if bar.disable else bar.console  # above the bar, where there is one
+        why = escape(grade.problems(300))  # "not graded: …"
+        say.print(
+            f"[dim]{len(done)}/{total}[/] {escape(grade.student)}: [red]{why}[/]", highlight=False
         )
-        for warning in grade.warnings:
-            console.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False)
 
     with _children_die_with_us(), bar:
         grades = grade_all(
@@ -227,9 +235,10 @@ def run(args: argparse.Namespace) -> int:
     if warned:
         count = f"{len(warned)} students; also in grades.csv"
         console.print(f"[bold yellow]Seed warnings[/] ({count}):")
-        for grade in warned:
-            line = f"  {grade.student}: {'; '.join(grade.warnings)}"
-            console.print(escape(line), highlight=False)
+        for warning, students in _grouped(warned).items():  # one line per distinct warning
+            more = f" and {len(students) - 4} more" if len(students) > 4 else ""
+            names = ", ".join(students[:4]) + more
+            console.print(escape(f"  {names}: {warning}"), highlight=False)
     troubled = [g for g in grades if g.problems()]
     if troubled:
         console.print(f"[bold]Problems[/] ({len(troubled)} students; also in grades.csv):")

@@ -155,7 +155,9 @@ def run_pool(
                     if failed_starts >= _MAX_FAILED_STARTS:
                         raise NNScalarError(
                             "grading processes keep dying before they start: the last "
-                            f"{_how_it_ended(worker.proc.exitcode)}"
+                            f"{_how_it_ended(worker.proc.exitcode)} (a script that grades "
+                            "must call grade_all under `if __name__ == '__main__':`, as "
+                            "multiprocessing requires; its error is printed above)"
                         )
                 workers[slot] = _Worker(context, setup, argument)
         for worker in workers:  # done: each ends when told so (and is stopped if it does not)
