@@ -50,10 +50,15 @@ class _Worker:
         self.task: int | None = None
         self.deadline = 0.0
 
-    def give(self, index: int, task: object, seconds: float) -> None:
-        self.conn.send((index, task))
+    def give(self, index: int, task: object, seconds: float) -> bool:
+        """Send the task; False when the worker is gone (the task was not started)."""
+        try:
+            self.conn.send((index, task))
+        except OSError:
+            return False
         self.task = index
         self.deadline = time.monotonic() + seconds
+        return True
 
     def message(self) -> tuple[str, Any] | None:
         """What the worker sent, None when nothing (or when it died: see `proc`)."""
@@ -119,14 +124,15 @@ def run_pool(
             for worker in workers:
                 if worker.ready and worker.task is None and queue:
                     index = queue.popleft()
-                    worker.give(index, tasks[index], seconds)
+                    if not worker.give(index, tasks[index], seconds):
+                        queue.appendleft(index)  # for the next worker; this one is replaced
             busy = [w.deadline for w in workers if w.task is not None]
             timeout = min(busy, default=time.monotonic() + 1.0) - time.monotonic()
             wait(
                 [w.conn for w in workers] + [w.proc.sentinel for w in workers],
                 timeout=min(max(timeout, 0.0), 1.0),
             )
-            for slot, worker in enumerate(workers):
+            for worker in list(workers):
                 message = worker.message()
                 if message is not None:
                     kind, body = message
@@ -142,6 +148,7 @@ def run_pool(
                 if worker.proc.is_alive() and not late:
                     continue
                 _stop([worker])
+                workers.remove(worker)
                 if worker.task is not None:
                     why = (
                         f"took longer than {seconds:g} s"
@@ -159,9 +166,13 @@ def run_pool(
                             "must call grade_all under `if __name__ == '__main__':`, as "
                             "multiprocessing requires; its error is printed above)"
                         )
-                workers[slot] = _Worker(context, setup, argument)
+                if queue:  # a fresh worker for the rest
+                    workers.append(_Worker(context, setup, argument))
         for worker in workers:  # done: each ends when told so (and is stopped if it does not)
-            worker.conn.send(None)
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass  # it has ended already
         for worker in workers:
             worker.proc.join(_STOP_GRACE)
     finally:
