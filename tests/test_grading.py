@@ -181,6 +181,7 @@ def test_limits_must_be_positive(tmp_path):
         ("exercises", "check", "1", "a.txt", "--time-limit", "0"),
         ("grade", str(tmp_path), "--jobs", "0"),
         ("grade", str(tmp_path), "--memory-mb", "-5"),
+        ("grade", str(tmp_path), "--submission-time-limit", "0"),
     ):
         done = _cli(*args)
         assert done.returncode == 2 and "valid: " in done.stderr and "> 0" in done.stderr

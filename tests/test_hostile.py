@@ -23,6 +23,8 @@ import pytest
 from nnscalar.exercises import all_exercises, isolation
 from nnscalar.exercises.worksheet import answer_file_name
 
+from .processes import alive, descendants, sandboxes
+
 pytestmark = pytest.mark.skipif(
     isolation.bwrap_problem() != "",
     reason=f"no bubblewrap sandbox here ({isolation.bwrap_problem()}); `make test` installs it "
@@ -375,32 +377,17 @@ def test_sigterm_to_the_grader_kills_every_child(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(_bwraps(proc.pid)) < 3:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(sandboxes(proc.pid)) < 3:
         time.sleep(0.1)
-    children = _bwraps(proc.pid)
-    assert len(children) == 3  # one sandbox per student, all running
+    children = descendants(proc.pid)  # grading processes, their sandboxes, the student code
+    assert len(sandboxes(proc.pid)) == 3  # one sandbox per student, all running
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=15)
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted" in err
-    time.sleep(0.2)
-    assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
+    time.sleep(0.5)
+    assert [pid for pid in children if alive(pid)] == []
     assert not (tmp_path / "out").exists()
-
-
-def _bwraps(parent: int) -> list[int]:
-    """The bwrap processes whose parent is `parent`."""
-    found = []
-    for pid in os.listdir("/proc"):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            continue
-        if pid.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            if cmdline.startswith(b"bwrap"):
-                found.append(int(pid))
-    return found
 
 
 # A student who knows their printed seed rebuilds exercise 13's held-out labels from the package

@@ -14,6 +14,7 @@ from nnscalar.errors import ConfigError
 from nnscalar.exercises import Limits, all_exercises, student_seed
 from nnscalar.exercises.grading import grade_all, write_grades
 from nnscalar.exercises.seeds import (
+    SeedChoice,
     choose_seed,
     id_candidates,
     match_student,
@@ -75,13 +76,23 @@ def test_choose_seed_rules():
     # one class seed given, the files state a student's seed of that class: that one, warned
     choice = choose_seed("alice", {alice: ["01.txt"]}, class_seed=CLASS_SEED)
     assert (choice.seed, choice.source) == (alice, "name")
-    assert "--seed-from-name" in choice.warnings[0]
+    assert choice.warnings == (
+        f"--seed {CLASS_SEED} is the class seed: graded with the seed of 'alice', {alice}, as the "
+        "files state (add --seed-from-name)",
+    )
     # nothing but the files: their seed; files that disagree, or none at all: not graded
     assert choose_seed("x", {7: ["a.ipynb"]}) == choose_seed("x", {7: ["a.ipynb"]})
     assert choose_seed("x", {7: ["a.ipynb"]}).source == "notebook"
     assert choose_seed("x", {7: ["a.txt"], 8: ["b.txt"]}).seed is None
     assert choose_seed("x", {}).seed is None
-    assert choose_seed("x", {}, class_seed=3).seed == 3
+    assert choose_seed("x", {}, class_seed=3) == SeedChoice(
+        3,
+        "--seed",
+        (
+            "the files state no seed: graded with --seed 3 as it is (worksheets give each "
+            "student a seed of their own: --seeds seeds.csv or --seed-from-name)",
+        ),
+    )
 
 
 def test_seeds_table_is_read_strictly(tmp_path):
@@ -123,7 +134,8 @@ def test_the_class_seed_alone_no_longer_fails_silently(course):
     table = _table(grades)
     assert (table["Alice"], table["bob_submission"]) == ((3.0, "name"), (3.0, "name"))
     assert table["carol"][1] == "--seed" and table["carol"][0] < 1  # her seed was not the class's
-    assert all("--seed-from-name" in g.warnings[0] for g in grades[:2])
+    assert all("--seed-from-name" in g.warnings[0] for g in grades)  # carol's too
+    assert grades[2].warnings[0].startswith("the files state no seed: graded with --seed")
 
 
 def test_seeds_csv_grades_every_lms_name(course, tmp_path):

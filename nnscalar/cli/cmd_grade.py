@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,6 +40,10 @@ worksheet (NN-....txt / NN-....py) or their notebook, or <id>.ipynb files. Write
 grades/grades.csv, grades/<folder>/results.json (Gradescope's format) and grades/folders.csv,
 readable by you only. Student code runs under bubblewrap (apt-get install bubblewrap): without
 it grading refuses unless --no-isolation; in a per-submission container: --isolation container.
+Students are graded in --jobs grading processes, one student at a time each; a submission still
+running after --submission-time-limit, or whose grading process dies, is stopped with all its
+children and listed as not graded, saying why. Progress: a bar on a terminal, else a line
+`graded 150/300` on stderr now and then.
 --track: each student's build-track package (the folder `nnscalar build start` wrote, one folder
 down, or zipped) is checked by `build check`'s hidden checks; grades.csv has a column per task."""
 
@@ -73,13 +78,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="which exercises to grade, e.g. 1-5,7 (default: all)",
     )
     parser.add_argument(
-        "--jobs", type=positive(int), default=None, help="students at a time (CPUs)"
+        "--jobs",
+        type=positive(int),
+        default=None,
+        help="grading processes, students at a time (CPUs)",
     )
     parser.add_argument(
         "--time-limit",
         type=positive(float),
         metavar="SECONDS",
         help="per exercise (default: each exercise's own limit)",
+    )
+    parser.add_argument(
+        "--submission-time-limit",
+        type=positive(float),
+        metavar="SECONDS",
+        help="per student, all exercises together; a submission still running then is stopped "
+        "and listed as not graded (default: the exercises' time limits added up, plus 60)",
     )
     parser.add_argument(
         "--memory-mb", type=positive(int), default=512, help="per student process (512)"
@@ -130,6 +145,29 @@ def _children_die_with_us() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+class _ProgressLines:
+    """`graded 150/300` on stderr at every tenth of the class, at most every 10 s otherwise."""
+
+    def __init__(self, total: int, every: float = 10.0) -> None:
+        self.total, self.every = total, every
+        self.said = (0, time.monotonic())  # (tenths of the class, when) of the last line
+
+    def __call__(self, count: int) -> None:
+        tenths, now = count * 10 // max(self.total, 1), time.monotonic()
+        if tenths > self.said[0] or now - self.said[1] >= self.every or count == self.total:
+            print(f"graded {count}/{self.total}", file=sys.stderr, flush=True)
+            self.said = (tenths, now)
+
+
+def _grouped(grades: list[Grade]) -> dict[str, list[str]]:
+    """Each distinct warning and the students who have it, in the order they first appear."""
+    students: dict[str, list[str]] = {}
+    for grade in grades:
+        for warning in grade.warnings:
+            students.setdefault(warning, []).append(grade.student)
+    return students
+
+
 def run(args: argparse.Namespace) -> int:
     """Grade, write the files and print the table."""
     if wants_track(args):
@@ -146,28 +184,31 @@ def run(args: argparse.Namespace) -> int:
         print(isolation.warning(mode), file=sys.stderr)
     total = len(find_submissions(args.submissions))
     done: list[Grade] = []
+    progress_line = _ProgressLines(total)
+    errors = Console(stderr=True)
     bar = Progress(
         TextColumn("grading"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=errors,
         transient=True,
-        disable=not console.is_terminal,
+        disable=not errors.is_terminal or errors.is_dumb_terminal,
     )
     task = bar.add_task("grading", total=total)
 
     def progress(grade: Grade) -> None:
         done.append(grade)
         bar.advance(task)
-        if console.is_terminal and not grade.warnings and grade.graded:
-            return  # the bar counts; the table below has every score
-        score = f"{grade.total:g}" if grade.graded else "[red]not graded[/]"
-        bar.console.print(
-            f"[dim]{len(done)}/{total}[/] {escape(grade.student)}: {score}", highlight=False
+        if bar.disable:  # no terminal (CI, a log file): a plain line now and then
+            progress_line(len(done))
+        if grade.graded:
+            return  # the table below has every score, and its warnings
+        say = console if bar.disable else bar.console  # above the bar, where there is one
+        why = escape(grade.problems(300))  # "not graded: …"
+        say.print(
+            f"[dim]{len(done)}/{total}[/] {escape(grade.student)}: [red]{why}[/]", highlight=False
         )
-        for warning in grade.warnings:
-            bar.console.print(f"  [yellow]warning:[/] {escape(warning)}", highlight=False)
 
     with _children_die_with_us(), bar:
         grades = grade_all(
@@ -182,6 +223,7 @@ def run(args: argparse.Namespace) -> int:
             allow_unisolated=args.no_isolation,
             secret=read_course_secret(args.course_secret) if args.course_secret else None,
             seeds=read_seeds(args.seeds) if args.seeds else None,
+            submission_time=args.submission_time_limit,
         )
     table_path = write_grades(args.out, grades, items)
     if args.junit:
@@ -209,9 +251,10 @@ def run(args: argparse.Namespace) -> int:
     if warned:
         count = f"{len(warned)} students; also in grades.csv"
         console.print(f"[bold yellow]Seed warnings[/] ({count}):")
-        for grade in warned:
-            line = f"  {grade.student}: {'; '.join(grade.warnings)}"
-            console.print(escape(line), highlight=False)
+        for warning, students in _grouped(warned).items():  # one line per distinct warning
+            more = f" and {len(students) - 4} more" if len(students) > 4 else ""
+            names = ", ".join(students[:4]) + more
+            console.print(escape(f"  {names}: {warning}"), highlight=False)
     troubled = [g for g in grades if g.problems()]
     if troubled:
         console.print(f"[bold]Problems[/] ({len(troubled)} students; also in grades.csv):")

@@ -1,5 +1,6 @@
 """Grading a folder of submissions: each student's answers checked in one sandboxed process,
-students in parallel; a CSV table of scores and a Gradescope `results.json` per student.
+students in parallel grading processes (see `pool`); a CSV table of scores and a Gradescope
+`results.json` per student.
 
 A submission is a folder per student (answer files `NN-….txt` / `NN-….py`, in any subfolder,
 and/or the worksheet notebook, whose answer cells count where no file answers) or a notebook
@@ -12,10 +13,10 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from ..errors import ConfigError
 from ..files import read_limited, write_atomic
 from . import isolation
 from .checking import check_sources
+from .loader import all_exercises
 from .model import CheckResult, Exercise
+from .pool import Lost, run_pool
 from .sandbox import Limits
 from .seeds import SeedChoice, choose_seed, seed_in_text
 from .variants import course_secret
@@ -32,6 +35,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 __all__ = [
     "Grade",
+    "default_submission_time",
     "find_submissions",
     "grade_all",
     "grade_submission",
@@ -264,6 +268,59 @@ def grade_submission(
     return Grade(student, choice.seed, graded, choice.source, choice.warnings)
 
 
+def default_submission_time(items: Items, limits: Limits | None = None) -> float:
+    """The default wall-clock cap of one submission: every exercise's code running to its time
+    limit (`limits.time` when set), plus a minute for starting sandboxes and checking."""
+    limits = limits or Limits()
+    return 60.0 + sum(limits.time or exercise.time_limit for _, exercise in items)
+
+
+@dataclass(frozen=True)
+class _Course:
+    """What every grading process is told once (exercises by number and id: they are rebuilt
+    there from the built-in set and the teacher's folders, since their functions do not pickle)."""
+
+    exercises: tuple[tuple[int, str], ...]
+    class_seed: int | None
+    seed_from_name: bool
+    limits: Limits
+    paths: tuple[str, ...]
+    seeds: Mapping[str, int] | None
+    secret: str | None
+
+
+def _grader(course: _Course) -> Callable[[tuple[str, list[Path]]], Grade]:
+    """In a grading process: the function that grades one (student, files) submission."""
+    known = {exercise.id: exercise for exercise in all_exercises(course.paths)}
+    items = [(number, known[id_]) for number, id_ in course.exercises]
+
+    def grade(entry: tuple[str, list[Path]]) -> Grade:
+        student, files = entry
+
+        def choose(claims: dict[int, list[str]]) -> SeedChoice:
+            return choose_seed(
+                student, claims, course.seeds, course.class_seed, course.seed_from_name
+            )
+
+        try:
+            with course_secret(course.secret):
+                return grade_submission(student, files, choose, items, course.limits, course.paths)
+        except Exception as exc:  # a grader bug or an odd file: this student's row says so
+            return _not_graded(
+                student,
+                items,
+                f"the grader could not check this submission: {type(exc).__name__}: {exc}",
+            )
+
+    return grade
+
+
+def _not_graded(student: str, items: Items, reason: str) -> Grade:
+    """The row of a submission that was not graded, saying why in every exercise."""
+    results = {n: CheckResult(e.id, error=reason[:500]) for n, e in items}
+    return Grade(student, None, results, "unknown", (reason[:500],))
+
+
 def grade_all(
     directory: str | Path,
     items: Items,
@@ -276,19 +333,29 @@ def grade_all(
     allow_unisolated: bool = False,
     secret: str | None = None,
     seeds: Mapping[str, int] | None = None,
+    submission_time: float | None = None,
 ) -> list[Grade]:
-    """Grade every submission in `directory` in parallel (`jobs` at a time, default: CPUs).
+    """Grade every submission in `directory` in `jobs` processes at a time (default: CPUs).
 
     Each student's seed: from the `seeds` table (seeds.csv, ids matched forgivingly), else with
     `seed_from_name` from the class seed and their folder's name (as the worksheets did), else
     `class_seed`, each checked against the seed the files state (see `seeds.choose_seed`).
     Other people's code needs an isolation boundary (see `isolation`): without one this refuses
     unless `allow_unisolated`.
-    Every submission gets a Grade, whatever it holds: a failure is that student's reason. With
-    the course `secret` the worksheets were written with, the graded variants are checked.
+    Every submission gets a Grade, in the order of the students' names, whatever it holds: a
+    failure is that student's reason. A submission that takes longer than `submission_time`
+    seconds (default: `default_submission_time`) is stopped, its sandboxes killed, and its row
+    says so; so does the row of one whose grading process died. With the course `secret` the
+    worksheets were written with, the graded variants are checked.
     """
     if seed_from_name and class_seed is None:
         raise ConfigError("--seed-from-name needs the class seed the worksheets used (--seed N)")
+    if jobs is not None and not (isinstance(jobs, int) and jobs >= 1):
+        raise ConfigError(f"jobs {jobs!r} is not valid; valid: a whole number of processes >= 1")
+    if submission_time is not None and not 0 < submission_time < math.inf:
+        raise ConfigError(
+            f"submission time limit {submission_time!r} is not valid; valid: seconds above 0"
+        )
     limits = limits or Limits()
     mode = isolation.choose(limits.isolation)
     if mode == "none" and not allow_unisolated:
@@ -303,25 +370,44 @@ def grade_all(
         raise ConfigError(
             f"no submissions in {directory}: expected a folder per student or <student>.ipynb files"
         )
+    known = {exercise.id: exercise for exercise in all_exercises(paths)}
+    for number, exercise in items:
+        if exercise.id not in known:
+            raise ConfigError(
+                f"exercise {number} ({exercise.id!r}) is neither built in nor in the exercise "
+                "folders given (--path): grading processes could not load it"
+            )
+    course = _Course(
+        tuple((number, exercise.id) for number, exercise in items),
+        class_seed,
+        seed_from_name,
+        limits,
+        tuple(str(p) for p in paths),
+        dict(seeds) if seeds is not None else None,
+        secret,
+    )
+    if mode == "in-process":  # Pyodide: no processes to start; the tab is the sandbox
+        grade = _grader(course)
+        grades = []
+        for entry in submissions:
+            grades.append(grade(entry))
+            if progress is not None:
+                progress(grades[-1])
+        return grades
 
-    def one(entry: tuple[str, list[Path]]) -> Grade:
-        student, files = entry
+    def row(index: int, result: Grade | Lost) -> Grade:
+        if isinstance(result, Lost):
+            return _not_graded(submissions[index][0], items, result.reason)
+        return result
 
-        def choose(claims: dict[int, list[str]]) -> SeedChoice:
-            return choose_seed(student, claims, seeds, class_seed, seed_from_name)
-
-        try:
-            grade = grade_submission(student, files, choose, items, limits, paths)
-        except Exception as exc:  # a grader bug or an odd file: this student's row says so
-            reason = f"the grader could not check this submission: {type(exc).__name__}: {exc}"
-            results = {n: CheckResult(e.id, error=reason[:500]) for n, e in items}
-            grade = Grade(student, None, results, "unknown", (reason[:500],))
+    def done(index: int, result: Grade | Lost) -> None:
         if progress is not None:
-            progress(grade)
-        return grade
+            progress(row(index, result))
 
-    with course_secret(secret), ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        return list(pool.map(one, submissions))
+    seconds = submission_time or default_submission_time(items, limits)
+    workers = jobs or os.cpu_count() or 1
+    results = run_pool(_grader, course, submissions, workers, seconds, done)
+    return [row(index, result) for index, result in enumerate(results)]
 
 
 def results_json(grade: Grade, items: Items) -> dict:

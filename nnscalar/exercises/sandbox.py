@@ -98,7 +98,7 @@ class Outcome:
 
 
 _live: set[subprocess.Popen] = set()
-_live_lock = threading.Lock()
+_live_lock = threading.RLock()  # stop_all may run in a signal handler
 _stopping = threading.Event()
 
 

@@ -174,16 +174,23 @@ def choose_seed(
                         seed,
                         "name",
                         (
-                            f"--seed {class_seed} is the class seed: graded with {candidate!r}'s "
-                            f"seed {seed}, as the files state (add --seed-from-name)",
+                            f"--seed {class_seed} is the class seed: graded with the seed of "
+                            f"{candidate!r}, {seed}, as the files state (add --seed-from-name)",
                         ),
                     )
             return SeedChoice(
                 seed, source, (f"the files state seed {seed}, not --seed {class_seed}",)
             )
         return SeedChoice(seed, source)
-    if class_seed is not None:
-        return SeedChoice(class_seed, "--seed")
+    if class_seed is not None:  # the teacher's word, but nothing confirms it
+        return SeedChoice(
+            class_seed,
+            "--seed",
+            (
+                f"the files state no seed: graded with --seed {class_seed} as it is (worksheets "
+                "give each student a seed of their own: --seeds seeds.csv or --seed-from-name)",
+            ),
+        )
     return SeedChoice(
         None,
         "unknown",
