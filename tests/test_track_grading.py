@@ -221,6 +221,7 @@ def test_the_cli_picks_track_mode_by_itself_and_says_so(submissions, tmp_path, c
     assert main([*args, "--junit", str(tmp_path / "grades.xml")]) == 0
     captured = capsys.readouterr()
     assert "grading the build track, as with --track" in captured.err
+    assert captured.err.splitlines()[-1] == "graded 4/4"  # no terminal: progress lines
     assert "build track (4 students)" in captured.out
     rows = list(csv.reader((out / "grades.csv").read_text().splitlines()))
     assert [row[3:6] for row in rows[1:]] == [["1", "1", "2"]] * 2 + [["0", "0", "0"]] * 2
@@ -305,3 +306,25 @@ def test_a_zip_is_read_within_limits(tmp_path: Path) -> None:
         archive.writestr(info, "/etc/passwd")
     with pytest.raises(ConfigError, match=r"engine\.py is a symbolic link; zip the file itself"):
         find_package(linked)
+
+
+def test_a_hand_in_over_the_cap_is_stopped_and_says_so(solution: Path, tmp_path: Path) -> None:
+    """The whole hand-in has a wall-clock cap (a package that hangs in every task would otherwise
+    take every task's time limit): over it, the row says so and its sandbox is gone."""
+    _copy(solution, tmp_path / "subs" / "erin")
+    slow = _copy(solution, tmp_path / "subs" / "fred")
+    (slow / "engine.py").write_text("import time\ntime.sleep(600)\n")
+    grades = grade_track(
+        tmp_path / "subs",
+        tasks=[1, 2],
+        limits=Limits(isolation=_isolation()),
+        allow_unisolated=True,
+        submission_time=4.0,
+    )
+    assert [g.student for g in grades] == ["erin", "fred"]
+    assert [grades[0].points(n) for n in (1, 2)] == [1.0, 1.0]
+    assert not grades[1].graded
+    assert grades[1].warnings == ("took longer than 4 s",)
+    assert grades[1].diagnosis() == "not graded: took longer than 4 s"
+    with pytest.raises(ConfigError, match="submission time limit 0 is not valid"):
+        grade_track(tmp_path / "subs", submission_time=0, allow_unisolated=True)

@@ -24,6 +24,7 @@ from ..track.grading import (
     write_track_junit,
 )
 from ..track.tasks import TASKS
+from ._progress import ProgressLines
 from .cmd_worksheet import select
 
 
@@ -78,10 +79,15 @@ def run_track(args: argparse.Namespace) -> int:
         transient=True,
         disable=not console.is_terminal,
     )
-    task = bar.add_task("grading", total=len(find_hand_ins(args.submissions)))
+    total = len(find_hand_ins(args.submissions))
+    task = bar.add_task("grading", total=total)
+    lines, count = ProgressLines(total), [0]
 
     def progress(grade: TrackGrade) -> None:
         bar.advance(task)
+        count[0] += 1
+        if bar.disable:  # no terminal (CI, a log file): a plain line now and then
+            lines(count[0])
         if grade.warnings or not grade.graded:
             score = f"{grade.total:g}" if grade.graded else "[red]not graded[/]"
             bar.console.print(f"{escape(grade.student)}: {score}", highlight=False)
@@ -100,6 +106,7 @@ def run_track(args: argparse.Namespace) -> int:
             allow_unisolated=args.no_isolation,
             secret=read_course_secret(args.course_secret) if args.course_secret else None,
             seeds=read_seeds(args.seeds) if args.seeds else None,
+            submission_time=args.submission_time_limit,
         )
     path = write_track_grades(args.out, grades)
     if args.junit:

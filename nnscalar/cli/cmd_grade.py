@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,6 +20,7 @@ from ..exercises.junit import write_junit
 from ..exercises.sandbox import MAX_TIME, stop_all
 from ..exercises.seeds import read_seeds
 from ..exercises.variants import read_course_secret
+from ._progress import ProgressLines
 from ._track_grading import run_track, wants_track
 from .cmd_train import positive
 from .cmd_worksheet import add_path_argument, select
@@ -145,20 +145,6 @@ def _children_die_with_us() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-class _ProgressLines:
-    """`graded 150/300` on stderr at every tenth of the class, at most every 10 s otherwise."""
-
-    def __init__(self, total: int, every: float = 10.0) -> None:
-        self.total, self.every = total, every
-        self.said = (0, time.monotonic())  # (tenths of the class, when) of the last line
-
-    def __call__(self, count: int) -> None:
-        tenths, now = count * 10 // max(self.total, 1), time.monotonic()
-        if tenths > self.said[0] or now - self.said[1] >= self.every or count == self.total:
-            print(f"graded {count}/{self.total}", file=sys.stderr, flush=True)
-            self.said = (tenths, now)
-
-
 def _grouped(grades: list[Grade]) -> dict[str, list[str]]:
     """Each distinct warning and the students who have it, in the order they first appear."""
     students: dict[str, list[str]] = {}
@@ -184,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         print(isolation.warning(mode), file=sys.stderr)
     total = len(find_submissions(args.submissions))
     done: list[Grade] = []
-    progress_line = _ProgressLines(total)
+    progress_line = ProgressLines(total)
     errors = Console(stderr=True)
     bar = Progress(
         TextColumn("grading"),

@@ -358,13 +358,7 @@ def grade_all(
         )
     limits = limits or Limits()
     mode = isolation.choose(limits.isolation)
-    if mode == "none" and not allow_unisolated:
-        raise ConfigError(
-            "refusing to run other people's code without isolation: "
-            f"{isolation.bwrap_problem() or 'isolation none was chosen'}. Install bubblewrap "
-            "(apt-get install bubblewrap), grade inside a per-submission container "
-            "(--isolation container), or accept the risk with --no-isolation"
-        )
+    isolation.require_boundary(mode, allow_unisolated)
     submissions = find_submissions(directory)
     if not submissions:
         raise ConfigError(

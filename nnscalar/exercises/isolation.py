@@ -75,6 +75,18 @@ def warning(mode: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def require_boundary(mode: str, allow_unisolated: bool) -> None:
+    """Refuse to run other people's code without an isolation boundary, unless the teacher
+    accepted the risk (`--no-isolation`)."""
+    if mode == "none" and not allow_unisolated:
+        raise ConfigError(
+            "refusing to run other people's code without isolation: "
+            f"{bwrap_problem() or 'isolation none was chosen'}. Install bubblewrap "
+            "(apt-get install bubblewrap), grade inside a per-submission container "
+            "(--isolation container), or accept the risk with --no-isolation"
+        )
+
+
 def bwrap_problem() -> str:
     """Why bubblewrap cannot be used here ('' when a trial sandbox ran)."""
     if not sys.platform.startswith("linux"):

@@ -14,17 +14,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..exercises import isolation
 from ..exercises.grading import result_folders
+from ..exercises.pool import Lost, run_pool
 from ..exercises.sandbox import Limits
 from ..exercises.seeds import SeedChoice, choose_seed, read_seeds
 from ..exercises.variants import course_secret
@@ -169,6 +170,53 @@ def looks_like_track(directory: str | Path) -> tuple[int, int]:
     return sum(holds_package(path) for _, path in hand_ins), len(hand_ins)
 
 
+def default_submission_time(numbers: Sequence[int], limits: Limits | None = None) -> float:
+    """The default wall-clock cap of one hand-in: every task's checks running to their time
+    limit (`limits.time` when set), plus a minute to unpack, start sandboxes and compare."""
+    limits = limits or Limits()
+    return 60.0 + sum(limits.time or TASKS[n - 1].time_limit for n in numbers)
+
+
+@dataclass(frozen=True)
+class _Course:
+    """What every grading process is told once."""
+
+    numbers: tuple[int, ...]
+    class_seed: int | None
+    seed_from_name: bool
+    limits: Limits
+    seeds: dict[str, int] | None
+    secret: str | None
+
+
+def _grader(course: _Course) -> Callable[[tuple[str, Path]], TrackGrade]:
+    """In a grading process: the function that grades one (student, hand-in) entry."""
+
+    def grade(entry: tuple[str, Path]) -> TrackGrade:
+        student, path = entry
+
+        def choose(claims: dict[int, list[str]]) -> SeedChoice:
+            return choose_seed(
+                student, claims, course.seeds, course.class_seed, course.seed_from_name
+            )
+
+        try:
+            with course_secret(course.secret):
+                return grade_hand_in(student, path, choose, course.numbers, course.limits)
+        except Exception as exc:  # a grader bug or an odd file: this student's row says so
+            return _not_graded(
+                student,
+                course.numbers,
+                f"the grader could not check this package: {type(exc).__name__}: {exc}",
+            )
+
+    return grade
+
+
+def _not_graded(student: str, numbers: Sequence[int], reason: str) -> TrackGrade:
+    return TrackGrade(student, None, _failed(numbers, reason[:500]), "unknown", (reason[:500],))
+
+
 def grade_track(
     directory: str | Path,
     tasks: Sequence[int] = (),
@@ -180,47 +228,56 @@ def grade_track(
     allow_unisolated: bool = False,
     secret: str | None = None,
     seeds: Mapping[str, int] | None = None,
+    submission_time: float | None = None,
 ) -> list[TrackGrade]:
-    """Grade every hand-in in `directory`, `jobs` students at a time (default: CPUs).
+    """Grade every hand-in in `directory` in `jobs` grading processes (default: CPUs), as
+    `exercises.grading.grade_all` grades worksheets.
 
-    Seeds as `exercises.grading.grade_all` tells them (`seeds`, else `seed_from_name` with the
-    `class_seed`, else `class_seed`, else the README's seed); with the course `secret` the hidden
-    checks' graphs and numbers are the graded ones. Without isolation this refuses unless
-    `allow_unisolated`.
+    Seeds as `grade_all` tells them (`seeds`, else `seed_from_name` with the `class_seed`, else
+    `class_seed`, else the README's seed); with the course `secret` the hidden checks' graphs and
+    numbers are the graded ones. A hand-in taking longer than `submission_time` seconds (default:
+    `default_submission_time`), or whose grading process dies, is stopped with its sandboxes and
+    its row says why. Without isolation this refuses unless `allow_unisolated`.
     """
     if seed_from_name and class_seed is None:
         raise ConfigError("--seed-from-name needs the class seed (--seed N)")
+    if jobs is not None and not (isinstance(jobs, int) and jobs >= 1):
+        raise ConfigError(f"jobs {jobs!r} is not valid; valid: a whole number of processes >= 1")
+    if submission_time is not None and not 0 < submission_time < math.inf:
+        raise ConfigError(
+            f"submission time limit {submission_time!r} is not valid; valid: seconds above 0"
+        )
     numbers = task_numbers(tasks)
     limits = limits or Limits()
     mode = isolation.choose(limits.isolation)
-    if mode == "none" and not allow_unisolated:
-        raise ConfigError(
-            "refusing to run other people's code without isolation: "
-            f"{isolation.bwrap_problem() or 'isolation none was chosen'}. Install bubblewrap "
-            "(apt-get install bubblewrap), grade inside a per-submission container "
-            "(--isolation container), or accept the risk with --no-isolation"
-        )
+    isolation.require_boundary(mode, allow_unisolated)
     hand_ins = find_hand_ins(directory)
     if not hand_ins:
         raise ConfigError(f"no submissions in {directory}: expected a folder or zip per student")
+    course = _Course(
+        tuple(numbers), class_seed, seed_from_name, limits, dict(seeds) if seeds else None, secret
+    )
+    if mode == "in-process":  # Pyodide: no processes to start; the tab is the sandbox
+        grade = _grader(course)
+        grades = []
+        for entry in hand_ins:
+            grades.append(grade(entry))
+            if progress is not None:
+                progress(grades[-1])
+        return grades
 
-    def one(entry: tuple[str, Path]) -> TrackGrade:
-        student, path = entry
+    def row(index: int, result: TrackGrade | Lost) -> TrackGrade:
+        if isinstance(result, Lost):
+            return _not_graded(hand_ins[index][0], numbers, result.reason)
+        return result
 
-        def choose(claims: dict[int, list[str]]) -> SeedChoice:
-            return choose_seed(student, claims, seeds, class_seed, seed_from_name)
-
-        try:
-            grade = grade_hand_in(student, path, choose, numbers, limits)
-        except Exception as exc:  # a grader bug or an odd file: this student's row says so
-            reason = f"the grader could not check this package: {type(exc).__name__}: {exc}"
-            grade = TrackGrade(student, None, _failed(numbers, reason[:500]), "unknown", (reason,))
+    def done(index: int, result: TrackGrade | Lost) -> None:
         if progress is not None:
-            progress(grade)
-        return grade
+            progress(row(index, result))
 
-    with course_secret(secret), ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        return list(pool.map(one, hand_ins))
+    seconds = submission_time or default_submission_time(numbers, limits)
+    results = run_pool(_grader, course, hand_ins, jobs or os.cpu_count() or 1, seconds, done)
+    return [row(index, result) for index, result in enumerate(results)]
 
 
 def results_json(grade: TrackGrade, visibility: Mapping[str, str] | None = None) -> dict:
