@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from .. import ops
@@ -309,8 +310,8 @@ def _neuron_statement(seed: int) -> str:
         f"**{neuron.activation}** activation gets the input x = {_vector(xs)}.\n\n"
         "1. Its forward pass: the weighted input z and the output out.\n"
         "2. Then backward: d(out)/dw₁ and d(out)/db. A slope worked out from your rounded out "
-        "counts; where the activation saturates (out near its limit) that slope cancels "
-        "figures: keep out to more figures there.\n\n"
+        "counts, even where the activation saturates (out near its limit) and 1 − out² cancels "
+        "figures; there, more figures of out bring it closer to the exact slope.\n\n"
         "Answer: `z = ...`, `out = ...`, `dout_dw1 = ...`, `dout_db = ...`"
     )
 
@@ -357,14 +358,22 @@ def _neuron_check(answer: Mapping[str, Any], seed: int) -> CheckResult:
     return CheckResult("neuron-forward", tuple(parts))
 
 
-CHAIN_RTOL = 0.05  # a slope from a rounded `out` counts while it is within 5 % of the exact one
+CHAIN_RTOL = 0.05  # a slope from a rounded `out` further than this from the exact one gets advice
+
+
+def _near(chained: float, exact: float) -> bool:
+    """A slope from a rounded out is still this slope: same sign, within a factor of 2 (out = −1.000
+    giving 1 − out² = 0 for a gradient of 8.6e-5 is not: that is the vanishing-gradient slip)."""
+    return chained * exact > 0 and 0.5 <= chained / exact <= 2.0
 
 
 def _from_given_out(
     grads: list[Part], answer: Mapping[str, Any], out: float, activation: str, x1: float
 ) -> list[Part]:
     """The gradient parts, each refused one checked again against the slope worked out from the
-    student's own (accepted, rounded) `out`, as the hint says: that is right too."""
+    student's own (accepted, rounded) `out`, as the hint says: that is right too. Near saturation
+    that slope drifts from the exact one (1 − out² cancels figures): right with advice while it
+    is still near (`_near`), else refused, asking for more figures of out."""
     slope = 1 - out * out if activation == "tanh" else out * (1 - out)
     chained = {"dout_dw1": x1 * slope, "dout_db": slope}
     how = f"from your out = {out:.6g}"
@@ -372,8 +381,14 @@ def _from_given_out(
     for part in grads:
         given = answer.get(part.name)
         if not part.ok and isinstance(given, float) and part.expected is not None:
-            if close(chained[part.name], part.expected, CHAIN_RTOL):
+            if _near(chained[part.name], part.expected):
                 again = number_part(part.name, given, part.expected, "", (chained[part.name], how))
+                if again.ok and not close(chained[part.name], part.expected, CHAIN_RTOL):
+                    again = replace(
+                        again,
+                        message=f"{again.message}; near saturation 1 − out² cancels figures: "
+                        "keep more figures of out to come closer",
+                    )
                 part = again if again.ok else part  # refused both ways: the chain rule's word
             elif close(given, chained[part.name]):
                 part = Part(
