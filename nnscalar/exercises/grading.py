@@ -35,12 +35,14 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 __all__ = [
     "Grade",
+    "csv_cell",
     "default_submission_time",
     "find_submissions",
     "grade_all",
     "grade_submission",
     "result_folders",
     "results_json",
+    "write_graded",
     "write_grades",
 ]
 
@@ -461,47 +463,62 @@ def result_folders(students: Sequence[str]) -> dict[str, str]:
     return folders
 
 
-def _cell(text: object) -> object:
+def csv_cell(text: object) -> object:
     """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
     if isinstance(text, str) and text.startswith(_FORMULA):
         return "'" + text
     return text
 
 
+def write_graded(
+    out: str | Path,
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    files: Mapping[str, Mapping[str, str]],
+) -> Path:
+    """Write `grades.csv` (`header`, then `rows`), a folder per student holding their `files`
+    (name → text) and `folders.csv` (student → folder) under `out`, readable by the owner only;
+    returns the CSV's path. The students are `files`' keys, in order."""
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folders = result_folders(list(files))
+    table = io.StringIO()
+    csv.writer(table).writerows([header, *rows])
+    mapping = io.StringIO()
+    pairs = csv.writer(mapping)
+    pairs.writerow(["student", "folder"])
+    pairs.writerows((csv_cell(student), folders[student]) for student in files)
+    for student, texts in files.items():
+        folder = root / folders[student]
+        folder.mkdir(exist_ok=True, mode=0o700)
+        for name, text in texts.items():
+            write_atomic(folder / name, text, mode=0o600)
+    write_atomic(root / "folders.csv", mapping.getvalue(), mode=0o600)
+    return write_atomic(root / "grades.csv", table.getvalue(), mode=0o600)
+
+
 def write_grades(out: str | Path, grades: Sequence[Grade], items: Items) -> Path:
     """Write `grades.csv` (a row per student, a column per exercise), `<folder>/results.json` and
     `folders.csv` (student → folder) under `out`, readable by the owner only; returns the CSV."""
-    root = Path(out)
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folders = result_folders([g.student for g in grades])
-    rows = io.StringIO()
-    writer = csv.writer(rows)
     header = ["student", "seed", "seed from", *(f"{n}-{e.id}" for n, e in items), "total"]
-    writer.writerow([*header, "max", "warnings", "problems"])
+    rows = []
     for grade in grades:
         scores = [grade.points(n) for n, _ in items] + [grade.total] if grade.graded else []
-        writer.writerow(
+        rows.append(
             [
-                _cell(grade.student),
+                csv_cell(grade.student),
                 "" if grade.seed is None else grade.seed,
                 grade.seed_source,
                 *(scores or [""] * (len(items) + 1)),
                 len(items),
-                _cell("; ".join(grade.warnings)),
-                _cell(grade.problems()),
+                csv_cell("; ".join(grade.warnings)),
+                csv_cell(grade.problems()),
             ]
         )
-    mapping = io.StringIO()
-    pairs = csv.writer(mapping)
-    pairs.writerow(["student", "folder"])
-    pairs.writerows((_cell(g.student), folders[g.student]) for g in grades)
-    for grade in grades:
-        folder = root / folders[grade.student]
-        folder.mkdir(exist_ok=True, mode=0o700)
-        write_atomic(
-            folder / "results.json",
-            json.dumps(results_json(grade, items), indent=2, ensure_ascii=False) + "\n",
-            mode=0o600,
-        )
-    write_atomic(root / "folders.csv", mapping.getvalue(), mode=0o600)
-    return write_atomic(root / "grades.csv", rows.getvalue(), mode=0o600)
+    files = {
+        g.student: {
+            "results.json": json.dumps(results_json(g, items), indent=2, ensure_ascii=False) + "\n"
+        }
+        for g in grades
+    }
+    return write_graded(out, [*header, "max", "warnings", "problems"], rows, files)

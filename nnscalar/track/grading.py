@@ -11,8 +11,6 @@ seed grades nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -24,7 +22,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..exercises import isolation
-from ..exercises.grading import result_folders
+from ..exercises.grading import csv_cell, write_graded
 from ..exercises.pool import Lost, run_pool
 from ..exercises.sandbox import Limits
 from ..exercises.seeds import SeedChoice, choose_seed, read_seeds
@@ -309,53 +307,36 @@ def results_json(grade: TrackGrade, visibility: Mapping[str, str] | None = None)
     }
 
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: object) -> object:
-    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + text if isinstance(text, str) and text.startswith(_FORMULA) else text
-
-
 def write_track_grades(out: str | Path, grades: Sequence[TrackGrade]) -> Path:
     """Write `grades.csv` (a row per student: a column per task, total, diagnosis),
     `<folder>/results.json` and `<folder>/report.txt` per student and `folders.csv`, readable by
     the owner only; returns the CSV's path."""
-    root = Path(out)
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     numbers = [r.number for r in grades[0].results] if grades else []
-    folders = result_folders([g.student for g in grades])
-    rows = io.StringIO()
-    writer = csv.writer(rows)
     header = ["student", "seed", "seed from", *(f"task{n}" for n in numbers), "total", "max"]
-    writer.writerow([*header, "package", "warnings", "diagnosis"])
+    rows = []
     for grade in grades:
         scores = [grade.points(n) for n in numbers] + [grade.total]
         cells = [f"{s:g}" for s in scores] if grade.graded else [""] * len(scores)
-        writer.writerow(
+        rows.append(
             [
-                _cell(grade.student),
+                csv_cell(grade.student),
                 "" if grade.seed is None else grade.seed,
                 grade.seed_source,
                 *cells,
                 len(numbers),
-                _cell(grade.where),
-                _cell("; ".join(grade.warnings)),
-                _cell(grade.diagnosis()),
+                csv_cell(grade.where),
+                csv_cell("; ".join(grade.warnings)),
+                csv_cell(grade.diagnosis()),
             ]
         )
-    mapping = io.StringIO()
-    pairs = csv.writer(mapping)
-    pairs.writerow(["student", "folder"])
-    pairs.writerows((_cell(g.student), folders[g.student]) for g in grades)
-    for grade in grades:
-        folder = root / folders[grade.student]
-        folder.mkdir(exist_ok=True, mode=0o700)
-        text = json.dumps(results_json(grade), indent=2, ensure_ascii=False) + "\n"
-        write_atomic(folder / "results.json", text, mode=0o600)
-        write_atomic(folder / "report.txt", grade.report() + "\n", mode=0o600)
-    write_atomic(root / "folders.csv", mapping.getvalue(), mode=0o600)
-    return write_atomic(root / "grades.csv", rows.getvalue(), mode=0o600)
+    files = {
+        g.student: {
+            "results.json": json.dumps(results_json(g), indent=2, ensure_ascii=False) + "\n",
+            "report.txt": g.report() + "\n",
+        }
+        for g in grades
+    }
+    return write_graded(out, [*header, "package", "warnings", "diagnosis"], rows, files)
 
 
 def grade_autograder(base: Path, student: str, config: Mapping, limits: Limits) -> dict:
