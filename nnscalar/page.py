@@ -115,21 +115,8 @@ _JS = r"""
   function prepare(v) {  // once a view is shown (its boxes have sizes)
     if (v.labels) return;
     v.labels = {};  // one gradient label under each value box
-    data.nodes.forEach(function (n) {
-      if (!v.byTitle[n.id]) return;
-      const g = v.byTitle[n.id][0];
-      const box = g.getBBox();
-      const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
-      label.setAttribute("x", box.x + box.width / 2);
-      label.setAttribute("y", box.y + box.height + 10);
-      label.setAttribute("text-anchor", "middle");
-      label.setAttribute("class", "grad");
-      label.setAttribute("id", "label-" + n.id);
-      g.appendChild(label);
-      v.labels[n.id] = label;
-    });
-    Object.keys(data.boxOutputs || {}).forEach(function (id) {
-      if (!v.byTitle[id]) return;  // a box of this view: its outputs' grads under it
+    function labelUnder(id) {  // an empty gradient label under the shape titled `id`
+      if (!v.byTitle[id]) return;
       const g = v.byTitle[id][0];
       const box = g.getBBox();
       const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
@@ -140,6 +127,10 @@ _JS = r"""
       label.setAttribute("id", "label-" + id);
       g.appendChild(label);
       v.labels[id] = label;
+    }
+    data.nodes.forEach(function (n) { labelUnder(n.id); });
+    Object.keys(data.boxOutputs || {}).forEach(function (id) {
+      labelUnder(id);  // a box of this view: its outputs' grads under it
     });
     const vb = v.vb;
     if (vb && vb.height) vb.height += 14;  // room for the labels under the lowest boxes

@@ -139,16 +139,7 @@ def run(args: argparse.Namespace) -> int:
         path = StepPage(root, title=title, tolerance=args.tolerance).save(args.html)
         print(f"wrote {path}")
         return 0
-    from ..walkthrough import Walkthrough
-
-    walkthrough = Walkthrough(root, title=title)
-    if args.quiz:
-        walkthrough.quiz(tolerance=args.tolerance)
-    elif args.all or not sys.stdout.isatty():
-        walkthrough.show_all()
-    else:
-        walkthrough.browse()
-    return 0
+    return _walk(root, title, args)
 
 
 def _run_attention(args: argparse.Namespace) -> int:
@@ -161,9 +152,14 @@ def _run_attention(args: argparse.Namespace) -> int:
 
         print(f"wrote {StepPage.attention(graph, tolerance=args.tolerance).save(args.html)}")
         return 0
+    return _walk(graph.root, graph.title, args)
+
+
+def _walk(root: Value, title: str, args: argparse.Namespace) -> int:
+    """The steps in the terminal: a quiz, all at once (also when not a terminal), or browsed."""
     from ..walkthrough import Walkthrough
 
-    walkthrough = Walkthrough(graph.root, title=graph.title)
+    walkthrough = Walkthrough(root, title=title)
     if args.quiz:
         walkthrough.quiz(tolerance=args.tolerance)
     elif args.all or not sys.stdout.isatty():
