@@ -57,8 +57,8 @@ def site() -> Path:
     with open(base / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build, even with several test processes
         if not (out / "index.html").exists():
-            for old in base.iterdir():
-                if old.is_dir():
+            for old in base.iterdir():  # other sources' builds, unless another checkout's
+                if old.is_dir() and time.time() - old.stat().st_mtime > 3600:  # suite may use it
                     shutil.rmtree(old, ignore_errors=True)
             build_site(out, log=lambda _: None)
     return out
