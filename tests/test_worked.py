@@ -192,3 +192,10 @@ def test_a_graded_key_works_the_graded_numbers_and_offers_no_public_recomputatio
     assert f"```text\n{graded}\n```" in (key / "answer_key.md").read_text()
     book = "".join(c["source"] for c in json.loads((key / "answer_key.ipynb").read_text())["cells"])
     assert "dL/dx = dL/da · y + dL/db · 1" in book and "exact=True" not in book
+
+
+def test_a_slope_with_a_condition_says_its_value_and_why():
+    """ReLU's slope on the board: the rule, its value here, and the input that decides it."""
+    rule = "d(relu)/dz = 1 if z > 0, else 0"
+    assert _lines(3, 7)[-1] == f"{rule} = 0, as z = −1"
+    assert _lines(3, 8)[-1] == f"{rule} = 1, as z = 1"

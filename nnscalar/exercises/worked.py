@@ -429,9 +429,27 @@ def _written(factors: Sequence[_Factor], writer: _Writer) -> _Expr:
     return _Expr(tuple(out), ADD)
 
 
+def _conditional(left: str, names: _Expr, numbers: _Expr, value: float) -> Line:
+    """A slope with a condition (ReLU's `1 if z > 0 else 0`) as on the board: the rule, then its
+    value and why, `d(relu)/dz = 1 if z > 0, else 0 = 0, as z = −1`; () when there is none."""
+    segments = names.segments
+    at = [k for k, s in enumerate(segments) if isinstance(s, str) and s.endswith(" if ")]
+    put_in = [s for s in numbers.segments if isinstance(s, Num)]
+    if len(at) != 1 or at[0] + 1 >= len(segments) or len(put_in) != 1:
+        return ()
+    name = segments[at[0] + 1]
+    if not isinstance(name, str):
+        return ()
+    rule = [s.replace(" else ", ", else ") if isinstance(s, str) else s for s in segments]
+    return (f"{left} = ", *rule, " = ", Num(value), f", as {name} = ", put_in[0])
+
+
 def _equation(left: str, names: _Expr, numbers: _Expr, value: float) -> Line:
     """`left = names = numbers = value`, leaving out a side that repeats the one after it; the
     numbers put in get the figures it takes for them to give the result (`_enough`)."""
+    conditional = _conditional(left, names, numbers, value)
+    if conditional:
+        return conditional
     shown = Num(value).text()
     text_of = lambda e: "".join(s if isinstance(s, str) else s.text() for s in e)  # noqa: E731
     put_in = _enough(numbers.segments, value)
