@@ -12,6 +12,7 @@ step --model` and `nnscalar draw --model --input` show.
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,14 +24,16 @@ from .core import Value
 from .errors import ConfigError
 from .files import write_atomic
 from .nn import MLP
-from .optim import CosineLR, StepLR, make_optimizer
+from .optim import Adam, CosineLR, StepLR, make_optimizer
 from .train import Evaluation, Trainer, encode_labels, head_for
+from .transformer import AttentionGraph, load_names, names_model, word_attention
 
 __all__ = [
     "DATASETS",
     "SCHEDULES",
     "TrainConfig",
     "TrainRun",
+    "attention_after_training",
     "load_data",
     "model_graph",
     "prepare",
@@ -239,3 +242,41 @@ def _one_neuron(model: MLP, name: str) -> Value:
     inputs = chosen.inputs or ()
     sources = [s.source_name for s in chosen.synapses]
     return chosen([Value(getattr(x, "data", x), label=s) for x, s in zip(inputs, sources)])
+
+
+MAX_ATTENTION_STEPS = 5000
+
+
+def attention_after_training(
+    word: str,
+    position: int | None = None,
+    head: int = 1,
+    dim: int = 1,
+    seed: int = 0,
+    steps: int = 0,
+) -> AttentionGraph:
+    """`transformer.word_attention` after `steps` Adam steps of its TinyGPT on random batches of
+    8 names (lr 0.01 decaying to a tenth, as demos/tiny_gpt.py trains); 0 steps: untrained."""
+    if (
+        not isinstance(steps, int)
+        or isinstance(steps, bool)
+        or not 0 <= steps <= MAX_ATTENTION_STEPS
+    ):
+        raise ConfigError(
+            f"train: {steps!r} steps; valid: a whole number from 0 to {MAX_ATTENTION_STEPS}"
+        )
+    model, tokenizer = names_model(seed)
+    if steps == 0:
+        return word_attention(word, position, head, dim, seed, (model, tokenizer))
+    word_attention(word, position, head, dim, seed, (model, tokenizer))  # bad options: say so now
+    sequences = [tokenizer.encode(name) for name in load_names()]
+    optimizer = Adam(model.parameters(), lr=0.01)
+    rng = random.Random(seed)
+    for step in range(1, steps + 1):
+        optimizer.lr = 0.01 * (1.0 - 0.9 * step / steps)
+        loss = model.loss(rng.sample(sequences, 8))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    state = f"trained {steps} Adam steps (last batch loss {loss.data:.3f})"
+    return word_attention(word, position, head, dim, seed, (model, tokenizer), state)

@@ -338,18 +338,31 @@ def _head_graph(
     return AttentionGraph(out, groups, notes, title)
 
 
-def word_attention(
-    word: str, position: int | None = None, head: int = 1, dim: int = 1, seed: int = 0
-) -> AttentionGraph:
-    """`attention_graph` of an untrained 8-wide, two-head TinyGPT (seed `seed`) over the names
-    list's characters reading `.word` (lowercased); `position` defaults to the word's last letter.
-    What `nnscalar draw --attention` and `nnscalar step --attention` show."""
+def names_model(seed: int = 0) -> tuple[TinyGPT, CharTokenizer]:
+    """The 8-wide, two-head TinyGPT over the names list's characters that `word_attention`
+    shows, untrained (seed `seed`), and its tokenizer."""
     names = load_names()
     tokenizer = CharTokenizer(names)
     model = TinyGPT(tokenizer.vocab_size, max(map(len, names)) + 1, n_embd=8, n_head=2, seed=seed)
-    if not word or len(word) >= model.block_size:
+    return model, tokenizer
+
+
+def word_attention(
+    word: str,
+    position: int | None = None,
+    head: int = 1,
+    dim: int = 1,
+    seed: int = 0,
+    model: tuple[TinyGPT, CharTokenizer] | None = None,
+    state: str = "untrained",
+) -> AttentionGraph:
+    """`attention_graph` of `names_model(seed)` (or `model`, with its tokenizer, whose `state`
+    the title tells) reading `.word` (lowercased); `position` defaults to the word's last letter.
+    What `nnscalar draw --attention` and `nnscalar step --attention` show."""
+    gpt, tokenizer = model or names_model(seed)
+    if not word or len(word) >= gpt.block_size:
         raise ConfigError(
-            f"attention: {word!r} has {len(word)} letters; valid: 1 to {model.block_size - 1}"
+            f"attention: {word!r} has {len(word)} letters; valid: 1 to {gpt.block_size - 1}"
         )
     unknown = [c for c in word.lower() if c not in tokenizer.ids or c == BOUNDARY]
     if unknown:
@@ -359,10 +372,10 @@ def word_attention(
         )
     tokens = tokenizer.encode(word.lower())[:-1]  # the model reads `.word`
     position = len(tokens) if position is None else position
-    graph = attention_graph(model, tokens, position, head=head, dim=dim)
+    graph = attention_graph(gpt, tokens, position, head=head, dim=dim)
     read = "." + word.lower()  # attention_graph checked 1 <= position <= len(read)
     where = f"position {position} ({read[position - 1]!r} of {read!r})"
     title = graph.title.replace(f"position {position}", where)
     return AttentionGraph(
-        graph.root, graph.groups, graph.notes, f"{title}, untrained TinyGPT seed {seed}"
+        graph.root, graph.groups, graph.notes, f"{title}, TinyGPT seed {seed} {state}"
     )

@@ -109,7 +109,7 @@ def test_draw_attention_from_the_command_line(tmp_path):
     assert result.stdout == draw_attention(graph, precision=4).dot
     assert graph.title == (
         "attention head 1 of block 1 at position 3 ('m' of '.emma'), output entry 1, "
-        "untrained TinyGPT seed 0"
+        "TinyGPT seed 0 untrained"
     )
     result = _cli(
         "draw", "--attention", "emma", "--expand", "score52,q5", "-o", str(tmp_path / "h.svg")
@@ -190,3 +190,27 @@ def test_the_step_page_shows_the_boxes_and_a_click_opens_one(browser, tmp_path):
     assert boxes.is_visible() and page.text_content("#zoom-level") == "100%"
     assert problems == []
     page.close()
+
+
+def test_a_trained_head_is_drawn_after_its_adam_steps():
+    """--train STEPS: the TinyGPT is trained on the names first (as demos/tiny_gpt.py trains),
+    then the same head is drawn; its numbers are that model's, the same on either core."""
+    from nnscalar.pipeline import attention_after_training
+
+    trained = attention_after_training("emma", 5, steps=5)
+    assert trained.title == (
+        "attention head 1 of block 1 at position 5 ('a' of '.emma'), output entry 1, "
+        "TinyGPT seed 0 trained 5 Adam steps (last batch loss 3.325)"
+    )
+    assert trained.root.data == -0.0619802255877975
+    assert attention_after_training("emma", 5).root.data == word_attention("emma", 5).root.data
+    result = _cli("draw", "--attention", "emma", "--train", "3")
+    assert result.returncode == 0, result.stderr
+    expected = attention_after_training("emma", steps=3)
+    assert result.stdout == draw_attention(expected, precision=4).dot
+    for args, message in (
+        (["--attention", "emma", "--train", "-1"], "--train: -1 steps; valid: a whole number"),
+        (["--example", "neuron", "--train", "3"], "--train goes with --attention WORD"),
+    ):
+        result = _cli("draw", *args)
+        assert result.returncode != 0 and message in result.stderr

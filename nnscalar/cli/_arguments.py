@@ -31,7 +31,8 @@ def add_attention_arguments(
     source.add_argument(
         "--attention",
         metavar="WORD",
-        help="one attention head of an untrained 8-wide TinyGPT reading .WORD, at one position",
+        help="one attention head of an 8-wide TinyGPT (untrained, or --train STEPS) reading "
+        ".WORD, at one position",
     )
     parser.add_argument(
         "--position",
@@ -51,6 +52,14 @@ def add_attention_arguments(
     parser.add_argument(
         "--seed", type=int, default=0, help="--attention: the model's initialisation seed (0)"
     )
+    parser.add_argument(
+        "--train",
+        type=int,
+        default=0,
+        metavar="STEPS",
+        help="--attention: first train the TinyGPT on the names list for STEPS Adam steps "
+        "(0: untrained; 300 take a few seconds)",
+    )
 
 
 def check_attention_arguments(args: argparse.Namespace) -> None:
@@ -58,7 +67,13 @@ def check_attention_arguments(args: argparse.Namespace) -> None:
     if args.attention is None:
         given = [
             f"--{name}"
-            for name, default in (("position", None), ("head", 1), ("dim", 1), ("seed", 0))
+            for name, default in (
+                ("position", None),
+                ("head", 1),
+                ("dim", 1),
+                ("seed", 0),
+                ("train", 0),
+            )
             if getattr(args, name) != default
         ]
         if given:
@@ -67,9 +82,11 @@ def check_attention_arguments(args: argparse.Namespace) -> None:
 
 def attention_from(args: argparse.Namespace) -> AttentionGraph:
     """The head the options name; a bad option's message names it as typed."""
-    from ..transformer import word_attention
+    from ..pipeline import attention_after_training
 
     try:
-        return word_attention(args.attention, args.position, args.head, args.dim, args.seed)
+        return attention_after_training(
+            args.attention, args.position, args.head, args.dim, args.seed, args.train
+        )
     except ConfigError as exc:  # its messages start with the parameter's name: the option's
         raise ConfigError(f"--{exc}") from None
