@@ -9,7 +9,6 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from ..errors import ConfigError
 from ..exercises import Limits, isolation, seed_of
@@ -25,6 +24,7 @@ from ..track.grading import (
 )
 from ..track.tasks import TASKS
 from ._progress import ProgressLines
+from ._table import grades_table
 from .cmd_worksheet import select
 
 
@@ -111,20 +111,7 @@ def run_track(args: argparse.Namespace) -> int:
     path = write_track_grades(args.out, grades)
     if args.junit:
         write_track_junit(args.junit, grades)
-    table = Table(title=f"build track ({len(grades)} students)")
-    table.add_column("student")
-    table.add_column("seed from")
-    for number in numbers:
-        table.add_column(str(number), justify="right")
-    table.add_column("total", justify="right")
-    for grade in grades:
-        if not grade.graded:
-            blank = ["[red]-[/]"] * len(numbers)
-            table.add_row(escape(grade.student), "[red]unknown[/]", *blank, "not graded")
-            continue
-        cells = ["[green]1[/]" if grade.points(n) == 1 else "[red]0[/]" for n in numbers]
-        source = grade.seed_source + (" [yellow](!)[/]" if grade.warnings else "")
-        table.add_row(escape(grade.student), source, *cells, f"{grade.total:g}/{len(numbers)}")
+    table = grades_table(f"build track ({len(grades)} students)", numbers, grades)
     console.print(table)
     failing = [g for g in grades if g.diagnosis()]
     if failing:

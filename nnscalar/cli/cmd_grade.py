@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from ..errors import ConfigError
 from ..exercises import Limits, all_exercises, isolation, seed_of
@@ -21,6 +20,7 @@ from ..exercises.sandbox import MAX_TIME, stop_all
 from ..exercises.seeds import read_seeds
 from ..exercises.variants import read_course_secret
 from ._progress import ProgressLines
+from ._table import grades_table
 from ._track_grading import run_track, wants_track
 from .cmd_train import positive
 from .cmd_worksheet import add_path_argument, select
@@ -214,24 +214,7 @@ def run(args: argparse.Namespace) -> int:
     table_path = write_grades(args.out, grades, items)
     if args.junit:
         write_junit(args.junit, grades, items)
-    table = Table(title=f"grades ({len(grades)} students)")
-    table.add_column("student")
-    table.add_column("seed from")
-    for number, _ in items:
-        table.add_column(str(number), justify="right")
-    table.add_column("total", justify="right")
-    for grade in grades:
-        if not grade.graded:
-            blank = ["[red]-[/]"] * len(items)
-            table.add_row(escape(grade.student), "[red]unknown[/]", *blank, "not graded")
-            continue
-        cells = []
-        for number, _ in items:
-            points = grade.points(number)
-            color = "green" if points == 1 else "red" if points == 0 else "yellow"
-            cells.append(f"[{color}]{points:g}[/]")
-        source = grade.seed_source + (" [yellow](!)[/]" if grade.warnings else "")
-        table.add_row(escape(grade.student), source, *cells, f"{grade.total:g}/{len(items)}")
+    table = grades_table(f"grades ({len(grades)} students)", [n for n, _ in items], grades)
     console.print(table)
     warned = [g for g in grades if g.warnings and g.graded]
     if warned:
